@@ -1,0 +1,43 @@
+/**
+ * The one database interface. SQL is written once, with `?` placeholders and portable
+ * syntax (TEXT, BIGINT, INSERT … ON CONFLICT, LIKE … ESCAPE '\'); each dialect adapter
+ * translates placeholders and maps driver errors. Values only ever travel as parameters.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+export type SqlValue = string | number | bigint | null | boolean;
+
+export interface Queryable {
+  readonly dialect: Dialect;
+  /** Rows of a statement. BIGINT columns come back as JS numbers on both dialects. */
+  all<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** First row or undefined. */
+  get<T = Record<string, unknown>>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  /** A statement run for its effect; returns the number of rows changed. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<number>;
+}
+
+export interface Db extends Queryable {
+  /**
+   * Runs `fn` in one transaction on a dedicated connection; commits when it resolves,
+   * rolls back when it throws. Nested calls reuse the outer transaction.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a multi-statement script (migrations). */
+  exec(sql: string): Promise<void>;
+  /** True when the database answers (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** A driver error mapped to something the rest of the code can act on. */
+export class DbError extends Error {
+  constructor(
+    readonly code: 'unique_violation' | 'serialization_failure' | 'unavailable' | 'other',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DbError';
+  }
+}

@@ -1,0 +1,5 @@
+import { fhirSchema } from './001-fhir.js';
+import type { Migration } from './types.js';
+
+/** Every migration, in the order applied. Append only; never edit a shipped one. */
+export const migrations: readonly Migration[] = [fhirSchema];

@@ -1,0 +1,85 @@
+import pg from 'pg';
+import { type Db, DbError, type Queryable, type SqlValue } from './db.js';
+
+// BIGINT (int8) and NUMERIC come back as strings by default; our BIGINTs are epoch
+// milliseconds and sequence numbers, all well inside Number's safe range.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** Rewrites `?` placeholders to `$1…$n`. SQL text never contains literal `?`. */
+export function toPgPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export function openPostgres(url: string, options: { max?: number } = {}): Db {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  pool.on('error', () => undefined); // idle client errors surface on the next query
+  const translated = new Map<string, string>();
+  const text = (sql: string) => {
+    let t = translated.get(sql);
+    if (t === undefined) {
+      t = toPgPlaceholders(sql);
+      if (translated.size > 5000) translated.clear();
+      translated.set(sql, t);
+    }
+    return t;
+  };
+
+  const on = (client: pg.Pool | pg.PoolClient): Queryable => ({
+    dialect: 'postgres',
+    async all<T>(sql: string, params: readonly SqlValue[] = []) {
+      return (await wrap(() => client.query(text(sql), params as unknown[]))).rows as T[];
+    },
+    async get<T>(sql: string, params: readonly SqlValue[] = []) {
+      return (await wrap(() => client.query(text(sql), params as unknown[]))).rows[0] as T | undefined;
+    },
+    async run(sql: string, params: readonly SqlValue[] = []) {
+      return (await wrap(() => client.query(text(sql), params as unknown[]))).rowCount ?? 0;
+    },
+  });
+
+  const base = on(pool);
+  return {
+    ...base,
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      const client = await wrap(() => pool.connect());
+      try {
+        await client.query('BEGIN');
+        const result = await fn(on(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async exec(sql: string) {
+      await wrap(() => pool.query(sql));
+    },
+    async ping() {
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+async function wrap<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (code === '23505') throw new DbError('unique_violation', 'unique constraint violated', { cause: err });
+    if (code === '40001' || code === '40P01') throw new DbError('serialization_failure', 'serialization failure', { cause: err });
+    if (code === 'ECONNREFUSED' || code.startsWith('08')) throw new DbError('unavailable', 'database unavailable', { cause: err });
+    throw err;
+  }
+}

@@ -1,0 +1,122 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type Db, DbError, type Queryable, type SqlValue } from './db.js';
+
+/**
+ * SQLite in WAL mode through two connections: one for reads, which never sees another
+ * request's uncommitted writes, and one for writes, which runs transactions one at a
+ * time behind a queue (SQLite allows a single writer anyway).
+ */
+export function openSqlite(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const writer = new Database(file);
+  configure(writer);
+  // An in-memory database is private to its connection, so reads share the writer.
+  const reader = file === ':memory:' ? writer : new Database(file, { readonly: false });
+  if (reader !== writer) configure(reader);
+
+  const cache = new Map<Database.Database, Map<string, Database.Statement>>();
+  const prepare = (conn: Database.Database, sql: string): Database.Statement => {
+    let stmts = cache.get(conn);
+    if (!stmts) cache.set(conn, (stmts = new Map()));
+    let stmt = stmts.get(sql);
+    if (!stmt) {
+      stmt = conn.prepare(sql);
+      if (stmts.size > 2000) stmts.clear();
+      stmts.set(sql, stmt);
+    }
+    return stmt;
+  };
+
+  const on = (conn: Database.Database): Queryable => ({
+    dialect: 'sqlite',
+    async all<T>(sql: string, params: readonly SqlValue[] = []) {
+      return wrap(() => prepare(conn, sql).all(...bind(params)) as T[]);
+    },
+    async get<T>(sql: string, params: readonly SqlValue[] = []) {
+      return wrap(() => prepare(conn, sql).get(...bind(params)) as T | undefined);
+    },
+    async run(sql: string, params: readonly SqlValue[] = []) {
+      return wrap(() => prepare(conn, sql).run(...bind(params)).changes);
+    },
+  });
+
+  const readQ = on(reader);
+  const writeQ = on(writer);
+  let queue: Promise<unknown> = Promise.resolve();
+  let inTx = false;
+
+  const isRead = (sql: string) => /^\s*(select|with)\b/i.test(sql);
+
+  return {
+    dialect: 'sqlite',
+    all: (sql, params) => (isRead(sql) ? readQ : writeQ).all(sql, params),
+    get: (sql, params) => (isRead(sql) ? readQ : writeQ).get(sql, params),
+    run: (sql, params) => enqueue(() => writeQ.run(sql, params)),
+    transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+      if (inTx) return fn(writeQ);
+      return enqueue(async () => {
+        inTx = true;
+        writer.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(writeQ);
+          writer.exec('COMMIT');
+          return result;
+        } catch (err) {
+          if (writer.inTransaction) writer.exec('ROLLBACK');
+          throw err;
+        } finally {
+          inTx = false;
+        }
+      });
+    },
+    async exec(sql: string) {
+      await enqueue(async () => wrap(() => writer.exec(sql)));
+    },
+    async ping() {
+      try {
+        reader.prepare('SELECT 1').get();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await queue.catch(() => undefined);
+      if (reader !== writer) reader.close();
+      writer.close();
+    },
+  };
+
+  function enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const next = queue.then(task, task);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function configure(conn: Database.Database): void {
+  conn.pragma('journal_mode = WAL');
+  conn.pragma('synchronous = NORMAL');
+  conn.pragma('foreign_keys = ON');
+  conn.pragma('busy_timeout = 5000');
+  conn.pragma('cache_size = -65536');
+  conn.pragma('temp_store = MEMORY');
+  conn.pragma('mmap_size = 268435456');
+}
+
+function bind(params: readonly SqlValue[]): unknown[] {
+  return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+function wrap<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_CONSTRAINT')) throw new DbError('unique_violation', 'constraint violated', { cause: err });
+    if (code === 'SQLITE_BUSY') throw new DbError('serialization_failure', 'database busy', { cause: err });
+    throw err;
+  }
+}

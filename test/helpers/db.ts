@@ -1,0 +1,69 @@
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../../src/db/db.js';
+import { migrate } from '../../src/db/migrate.js';
+import { openDb } from '../../src/db/open.js';
+
+/**
+ * The database backends every storage test runs on. PostgreSQL tests use a fresh
+ * database per call (created and dropped here); they are skipped, with a printed notice,
+ * only when no server answers on PGHOST/127.0.0.1:5432 — CI always has one.
+ */
+export const PG_ADMIN_URL = process.env.CHARTKEY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+let pgAvailable: boolean | undefined;
+export async function postgresAvailable(): Promise<boolean> {
+  if (pgAvailable !== undefined) return pgAvailable;
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    pgAvailable = true;
+  } catch {
+    pgAvailable = false;
+    console.warn(`NOTICE: PostgreSQL not reachable at ${PG_ADMIN_URL}; PostgreSQL tests are skipped.`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return pgAvailable;
+}
+
+export interface TestDb {
+  db: Db;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A new, migrated, empty database of the given kind. */
+export async function createTestDb(kind: 'sqlite' | 'postgres'): Promise<TestDb> {
+  if (kind === 'sqlite') {
+    const url = 'sqlite::memory:';
+    const db = openDb(url);
+    await migrate(db);
+    return { db, url, drop: () => db.close() };
+  }
+  const name = `chartkey_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const db = openDb(url);
+  await migrate(db);
+  return {
+    db,
+    url,
+    async drop() {
+      await db.close();
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+/** The backends to run a suite on: always SQLite, PostgreSQL when reachable. */
+export async function backends(): Promise<Array<'sqlite' | 'postgres'>> {
+  return (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
+}
