@@ -1,0 +1,61 @@
+/**
+ * FHIR errors. Every error the FHIR surface returns is a FhirError: a stable code, an HTTP
+ * status and a human message in the spec's words, rendered as an OperationOutcome.
+ * https://hl7.org/fhir/R4/operationoutcome.html
+ */
+export type IssueSeverity = 'fatal' | 'error' | 'warning' | 'information';
+/** https://hl7.org/fhir/R4/valueset-issue-type.html */
+export type IssueType =
+  | 'invalid' | 'structure' | 'required' | 'value' | 'processing' | 'not-supported' | 'not-found'
+  | 'deleted' | 'security' | 'login' | 'forbidden' | 'too-costly' | 'throttled' | 'exception'
+  | 'conflict' | 'duplicate' | 'informational' | 'too-long' | 'expired' | 'incomplete';
+
+export interface Issue {
+  severity: IssueSeverity;
+  code: IssueType;
+  diagnostics: string;
+  expression?: string[];
+}
+
+export interface OperationOutcome {
+  resourceType: 'OperationOutcome';
+  issue: Issue[];
+}
+
+export class FhirError extends Error {
+  constructor(
+    /** Stable machine code, listed in docs/errors.md. */
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly issueType: IssueType = 'processing',
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
+    super(message, options);
+    this.name = 'FhirError';
+    this.headers = options?.headers ?? {};
+  }
+  readonly headers: Record<string, string>;
+
+  toOutcome(): OperationOutcome {
+    return outcome([{ severity: 'error', code: this.issueType, diagnostics: this.message }]);
+  }
+}
+
+export function outcome(issues: Issue[]): OperationOutcome {
+  return { resourceType: 'OperationOutcome', issue: issues };
+}
+
+// Constructors for the errors used across the FHIR core, so codes and statuses stay consistent.
+export const errors = {
+  badParameter: (message: string) => new FhirError('bad_parameter', 400, message, 'invalid'),
+  invalidResource: (message: string) => new FhirError('invalid_resource', 400, message, 'invalid'),
+  unknownType: (type: string) => new FhirError('unknown_type', 404, `Unknown resource type "${type}"`, 'not-supported'),
+  notFound: (type: string, id: string) => new FhirError('not_found', 404, `Resource ${type}/${id} is not known`, 'not-found'),
+  versionNotFound: (type: string, id: string, vid: string) =>
+    new FhirError('not_found', 404, `Version ${vid} of ${type}/${id} is not known`, 'not-found'),
+  gone: (type: string, id: string) => new FhirError('deleted', 410, `Resource ${type}/${id} was deleted`, 'deleted'),
+  forbidden: (message: string) => new FhirError('forbidden', 403, message, 'forbidden'),
+  notSupported: (message: string) => new FhirError('not_supported', 400, message, 'not-supported'),
+  conflict: (message: string) => new FhirError('conflict', 409, message, 'conflict'),
+};
