@@ -19,6 +19,8 @@ export interface Config {
   readonly dataDir: string;
   /** Seed a demo practice on an empty database (npm start). */
   readonly demo: boolean;
+  /** Trust X-Forwarded-For from a proxy in front (TRUST_PROXY=1), for client addresses in logs and throttling. */
+  readonly trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -46,8 +48,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const logLevel = (overrides.logLevel ?? env.LOG_LEVEL ?? 'info') as LogLevel;
   if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
   const demo = overrides.demo ?? env.CHARTKEY_DEMO !== '0';
+  const trustProxy = overrides.trustProxy ?? env.TRUST_PROXY === '1';
   if (problems.length) throw new ConfigError(problems);
-  return Object.freeze({ port, host, databaseUrl, redisUrl, publicUrl, smtpUrl, logLevel, dataDir, demo });
+  return Object.freeze({ port, host, databaseUrl, redisUrl, publicUrl, smtpUrl, logLevel, dataDir, demo, trustProxy });
 }
 
 function parsePort(value: string, problems: string[]): number {

@@ -46,3 +46,29 @@ export function scopePredicate(scope: Scope, alias = 'r'): { sql: string; params
     params: [scope.patientId, ...SHARED_TYPES, scope.patientId],
   };
 }
+
+/**
+ * The two queries that enumerate everything in a patient's scope, in `seq` order, for
+ * Patient/$everything (https://hl7.org/fhir/R4/patient-operation-everything.html): the
+ * compartment itself (keyset-paged on seq) and the shared resources it references. They
+ * select exactly what scopePredicate(patientScope(id)) admits.
+ */
+export function everythingQueries(patientId: string, afterSeq: number, limit: number) {
+  const shared = SHARED_TYPES.map(() => '?').join(', ');
+  return {
+    compartment: {
+      sql:
+        'SELECT r.seq, r.type, r.id, r.content FROM compartment c JOIN resources r ON r.seq = c.res' +
+        ' WHERE c.patient = ? AND c.res > ? AND r.deleted = 0 ORDER BY c.res LIMIT ?',
+      params: [patientId, afterSeq, limit] as SqlValue[],
+    },
+    shared: {
+      sql:
+        'SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE r.deleted = 0 AND r.seq IN (' +
+        'SELECT r2.seq FROM compartment c JOIN refs f ON f.res = c.res' +
+        ` JOIN resources r2 ON r2.type = f.target_type AND r2.id = f.target_id WHERE c.patient = ? AND r2.type IN (${shared}))` +
+        ' ORDER BY r.seq',
+      params: [patientId, ...SHARED_TYPES] as SqlValue[],
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config/config.js';
+import type { Services } from './services.js';
+import { fhirPlugin } from './fhir/http/plugin.js';
+import { opsPlugin } from './ops/plugin.js';
+
+/**
+ * Builds the HTTP application: one plugin per surface, each with its own error shape
+ * (/fhir → OperationOutcome, /oauth → RFC 6749 JSON, /portal and /admin → HTML pages).
+ * It never listens; the serve command (or a test) does.
+ */
+export async function buildApp(config: Config, services: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.logger,
+    disableRequestLogging: true,
+    trustProxy: config.trustProxy,
+    bodyLimit: 16 * 1024 * 1024,
+    maxParamLength: 200,
+    // Long query strings are an attack surface; FHIR searches stay far below this.
+    routerOptions: { maxParamLength: 200 },
+    requestIdHeader: false,
+  });
+  await app.register(opsPlugin, { services });
+  await app.register(fhirPlugin, { prefix: '/fhir', services, config });
+  return app;
+}

@@ -1,0 +1,34 @@
+import type { Scope } from '../fhir/scope.js';
+
+/**
+ * Who is calling the FHIR API. Every request resolves to a Principal or is refused with
+ * 401 before any FHIR code runs; the principal's scope is what the store enforces.
+ */
+export type Principal =
+  | { readonly kind: 'staff'; readonly staffId: string; readonly username: string; readonly scope: Scope }
+  | {
+      readonly kind: 'patient';
+      readonly patientId: string;
+      readonly credentialId: string;
+      readonly scope: Scope;
+    };
+
+/** Thrown by authenticators; the FHIR surface renders 401 + WWW-Authenticate. */
+export class AuthError extends Error {
+  constructor(
+    readonly code: 'missing' | 'invalid' | 'expired' | 'revoked',
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
+export interface AuthRequest {
+  readonly authorization?: string;
+  readonly ip: string;
+}
+
+/** Resolves the Authorization header of a FHIR request to a principal, or throws AuthError. */
+export type Authenticate = (req: AuthRequest) => Promise<Principal>;

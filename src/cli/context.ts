@@ -1,0 +1,12 @@
+import { createServices, type Services } from '../services.js';
+import type { CliContext } from './types.js';
+
+/** Builds the services from the command's config, runs `fn`, and always closes them. */
+export async function withServices<T>(ctx: CliContext, fn: (services: Services) => Promise<T>): Promise<T> {
+  const services = await createServices(ctx.config);
+  try {
+    return await fn(services);
+  } finally {
+    await services.close();
+  }
+}

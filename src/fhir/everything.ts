@@ -1,0 +1,31 @@
+import type { Db } from '../db/db.js';
+import { everythingQueries } from './scope.js';
+
+const PAGE = 500;
+
+/**
+ * Patient/$everything as a stream of Bundle text: the patient's compartment in pages, then
+ * the shared resources it references. Memory stays flat however large the record is.
+ * https://hl7.org/fhir/R4/patient-operation-everything.html
+ */
+export async function* everythingBundle(db: Db, patientId: string, baseUrl: string, selfUrl: string): AsyncGenerator<string> {
+  yield `{"resourceType":"Bundle","type":"searchset","link":[{"relation":"self","url":${JSON.stringify(selfUrl)}}],"entry":[`;
+  let first = true;
+  const entry = (row: { type: string; id: string; content: string }) => {
+    const text = `${first ? '' : ','}{"fullUrl":${JSON.stringify(`${baseUrl}/${row.type}/${row.id}`)},"resource":${row.content},"search":{"mode":"match"}}`;
+    first = false;
+    return text;
+  };
+  let after = 0;
+  for (;;) {
+    const q = everythingQueries(patientId, after, PAGE).compartment;
+    const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
+    if (rows.length > 0) yield rows.map(entry).join('');
+    if (rows.length < PAGE) break;
+    after = rows[rows.length - 1].seq;
+  }
+  const s = everythingQueries(patientId, 0, 0).shared;
+  const shared = await db.all<{ seq: number; type: string; id: string; content: string }>(s.sql, s.params);
+  for (let i = 0; i < shared.length; i += PAGE) yield shared.slice(i, i + PAGE).map(entry).join('');
+  yield ']}';
+}

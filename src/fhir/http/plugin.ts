@@ -1,0 +1,107 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { Principal } from '../../auth/principal.js';
+import type { Config } from '../../config/config.js';
+import type { Services } from '../../services.js';
+import { capabilityStatement } from '../capability.js';
+import { everythingBundle } from '../everything.js';
+import { interactions } from '../interactions.js';
+import { errors } from '../outcome.js';
+import type { StoredResource } from '../store/types.js';
+import { fhirErrorHandler } from './errors.js';
+import { FHIR_JSON, assertAcceptable } from './negotiate.js';
+import { registerSearchRoutes } from './search-routes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+/** Paths under /fhir that need no credentials (https://hl7.org/fhir/smart-app-launch/conformance.html). */
+const PUBLIC = new Set(['/fhir/metadata', '/fhir/.well-known/smart-configuration']);
+
+/**
+ * The FHIR R4 surface: HTTP ↔ FHIR core. Authentication happens first, for every route
+ * but the public ones; the principal's scope then travels into every store call.
+ */
+export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config }> = async (app, { services, config }) => {
+  const baseUrl = `${config.publicUrl}/fhir`;
+  const core = interactions(services.store);
+  const capability = JSON.stringify(capabilityStatement(services.registry, config));
+
+  app.setErrorHandler(fhirErrorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    fhirErrorHandler(errors.notSupported(`Unknown FHIR path ${request.method} ${request.url.split('?')[0].slice(0, 100)}`), request, reply),
+  );
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => {
+    done(null, new URLSearchParams(body as string));
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const query = request.query as Record<string, string | string[] | undefined>;
+    const format = Array.isArray(query._format) ? query._format[0] : query._format;
+    assertAcceptable(request.headers.accept, format);
+    if (PUBLIC.has(request.url.split('?')[0])) return;
+    request.principal = await services.authenticate({ authorization: request.headers.authorization, ip: request.ip });
+  });
+
+  app.get('/metadata', async (_request, reply) => sendJson(reply, capability));
+
+  app.get<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
+    const found = await core.read(scopeOf(request), request.params.type, request.params.id);
+    return sendResource(request, reply, found);
+  });
+
+  app.get<{ Params: { type: string; id: string; vid: string } }>('/:type/:id/_history/:vid', async (request, reply) => {
+    const found = await core.vread(scopeOf(request), request.params.type, request.params.id, request.params.vid);
+    return sendResource(request, reply, found);
+  });
+
+  app.get<{ Params: { type: string; id: string } }>('/:type/:id/_history', async (request, reply) => {
+    const versions = await core.history(scopeOf(request), request.params.type, request.params.id);
+    const entries = versions.map((v) => {
+      const method = v.deleted ? 'DELETE' : v.version === 1 ? 'POST' : 'PUT';
+      const resource = v.deleted ? '' : `"resource":${v.json},`;
+      return `{"fullUrl":${JSON.stringify(`${baseUrl}/${v.type}/${v.id}`)},${resource}"request":{"method":"${method}","url":${JSON.stringify(`${v.type}/${v.id}`)}},"response":{"status":"${v.deleted ? '204' : '200'}","etag":"W/\\"${v.version}\\"","lastModified":"${new Date(v.lastUpdated).toISOString()}"}}`;
+    });
+    return sendJson(reply, `{"resourceType":"Bundle","type":"history","total":${versions.length},"link":[{"relation":"self","url":${JSON.stringify(config.publicUrl + request.url)}}],"entry":[${entries.join(',')}]}`);
+  });
+
+  app.get<{ Params: { id: string } }>('/Patient/:id/$everything', async (request, reply) => {
+    const scope = scopeOf(request);
+    const { id } = request.params;
+    // The patient must be visible to the caller; a patient credential sees only its own.
+    await core.read(scope, 'Patient', id);
+    if (scope.kind === 'patient' && scope.patientId !== id) throw errors.notFound('Patient', id);
+    reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
+    return reply.send(Readable.from(everythingBundle(services.db, id, baseUrl, config.publicUrl + request.url)));
+  });
+
+  registerSearchRoutes(app, { services, baseUrl, scopeOf });
+};
+
+function scopeOf(request: FastifyRequest) {
+  if (!request.principal) throw new Error('unauthenticated request reached a FHIR route');
+  return request.principal.scope;
+}
+
+function sendJson(reply: FastifyReply, json: string) {
+  return reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store').send(json);
+}
+
+/** A single resource with its version headers; If-None-Match answers 304 (https://hl7.org/fhir/R4/http.html#cread). */
+function sendResource(request: FastifyRequest, reply: FastifyReply, found: StoredResource) {
+  const etag = `W/"${found.version}"`;
+  reply
+    .header('etag', etag)
+    .header('last-modified', new Date(found.lastUpdated).toUTCString())
+    .header('cache-control', 'private, no-cache')
+    .header('vary', 'Authorization');
+  const inm = request.headers['if-none-match'];
+  if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === `"${found.version}"`)) {
+    return reply.code(304).send();
+  }
+  return reply.header('content-type', FHIR_JSON).send(found.json);
+}

@@ -1,0 +1,46 @@
+/** The resource types of the patient-access API (SPEC "FHIR API behaviour"): US Core 6.1.0 plus Provenance. */
+export const API_TYPES: readonly string[] = [
+  'Patient', 'AllergyIntolerance', 'CarePlan', 'CareTeam', 'Condition', 'Coverage', 'Device',
+  'DiagnosticReport', 'DocumentReference', 'Encounter', 'Goal', 'Immunization', 'Location',
+  'Medication', 'MedicationDispense', 'MedicationRequest', 'Observation', 'Organization',
+  'Practitioner', 'PractitionerRole', 'Procedure', 'Provenance', 'QuestionnaireResponse',
+  'RelatedPerson', 'ServiceRequest', 'Specimen',
+];
+
+/** US Core 6.1.0 profile per type, announced in the CapabilityStatement (supportedProfile). */
+export const US_CORE_PROFILES: Record<string, string[]> = {
+  Patient: ['us-core-patient'],
+  AllergyIntolerance: ['us-core-allergyintolerance'],
+  CarePlan: ['us-core-careplan'],
+  CareTeam: ['us-core-careteam'],
+  Condition: ['us-core-condition-encounter-diagnosis', 'us-core-condition-problems-health-concerns'],
+  Coverage: ['us-core-coverage'],
+  Device: ['us-core-implantable-device'],
+  DiagnosticReport: ['us-core-diagnosticreport-lab', 'us-core-diagnosticreport-note'],
+  DocumentReference: ['us-core-documentreference'],
+  Encounter: ['us-core-encounter'],
+  Goal: ['us-core-goal'],
+  Immunization: ['us-core-immunization'],
+  Location: ['us-core-location'],
+  Medication: ['us-core-medication'],
+  MedicationDispense: ['us-core-medicationdispense'],
+  MedicationRequest: ['us-core-medicationrequest'],
+  Observation: [
+    'us-core-observation-lab', 'us-core-observation-clinical-result', 'us-core-observation-screening-assessment',
+    'us-core-vital-signs', 'us-core-blood-pressure', 'us-core-bmi', 'us-core-body-height', 'us-core-body-weight',
+    'us-core-body-temperature', 'us-core-heart-rate', 'us-core-respiratory-rate', 'us-core-pulse-oximetry',
+    'us-core-head-circumference', 'head-occipital-frontal-circumference-percentile', 'pediatric-bmi-for-age',
+    'pediatric-weight-for-height', 'us-core-smokingstatus', 'us-core-observation-occupation',
+    'us-core-observation-pregnancyintent', 'us-core-observation-pregnancystatus', 'us-core-observation-sexual-orientation',
+    'us-core-simple-observation',
+  ],
+  Organization: ['us-core-organization'],
+  Practitioner: ['us-core-practitioner'],
+  PractitionerRole: ['us-core-practitionerrole'],
+  Procedure: ['us-core-procedure'],
+  Provenance: ['us-core-provenance'],
+  QuestionnaireResponse: ['us-core-questionnaireresponse'],
+  RelatedPerson: ['us-core-relatedperson'],
+  ServiceRequest: ['us-core-servicerequest'],
+  Specimen: ['us-core-specimen'],
+};
