@@ -11,7 +11,11 @@ export const MAX_TIME = 8_640_000_000_000_000;
 
 export interface TokenRow {
   param: string;
-  /** Coding.system / Identifier.system / ContactPoint.system ('' when absent). Case kept. */
+  /**
+   * Coding.system / Identifier.system ('' when absent). Case kept. '' for ContactPoint and
+   * primitives (code, boolean, string, uri): the R4 token table gives them no system
+   * (https://hl7.org/fhir/R4/search.html#token).
+   */
   system: string;
   /** Code / identifier value, lower-cased (token matching is case-insensitive here). '' when absent. */
   code: string;
