@@ -11,6 +11,8 @@ export type Principal =
       readonly patientId: string;
       readonly credentialId: string;
       readonly scope: Scope;
+      /** SMART scopes granted (space-separated), limiting which resource types may be read. */
+      readonly grantedScopes: string;
     };
 
 /** Thrown by authenticators; the FHIR surface renders 401 + WWW-Authenticate. */

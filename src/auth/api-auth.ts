@@ -1,0 +1,79 @@
+import type { CredentialService } from './credentials.js';
+import type { AuthStrategy } from './authenticate.js';
+import type { FailureThrottle } from './failure-throttle.js';
+import { AuthError, type Authenticate } from './principal.js';
+import { patientScope } from '../fhir/scope.js';
+import { DEFAULT_SCOPE } from './scopes.js';
+import type { TokenService } from './tokens.js';
+
+const KEY_SHAPE = /^[A-Za-z0-9]{32}$/;
+
+/**
+ * A patient credential used directly: HTTP Basic with key:secret on every call
+ * (`curl -u key:secret`). Usernames that are not key-shaped are left to other strategies.
+ */
+export function credentialBasicStrategy(credentials: CredentialService): AuthStrategy {
+  return async (_req, header) => {
+    if (header.scheme !== 'basic' || !KEY_SHAPE.test(header.user)) return undefined;
+    const verified = await credentials.verify(header.user, header.password);
+    if (!verified) throw new AuthError('invalid', 'Invalid client credentials');
+    return {
+      kind: 'patient',
+      patientId: verified.patientId,
+      credentialId: verified.credentialId,
+      scope: patientScope(verified.patientId),
+      grantedScopes: DEFAULT_SCOPE,
+    };
+  };
+}
+
+/** An access token from /oauth/token (RFC 6750). Revocation is checked inside tokens.verify on every call. */
+export function bearerStrategy(tokens: TokenService): AuthStrategy {
+  return async (_req, header) => {
+    if (header.scheme !== 'bearer') return undefined;
+    const owner = await tokens.verify(header.token);
+    if (owner === 'expired') throw new AuthError('expired', 'The access token has expired');
+    if (!owner) throw new AuthError('invalid', 'The access token is invalid or has been revoked');
+    return {
+      kind: 'patient',
+      patientId: owner.patientId,
+      credentialId: owner.credentialId,
+      scope: patientScope(owner.patientId),
+      grantedScopes: owner.scope,
+    };
+  };
+}
+
+/**
+ * Wraps an authenticator with failure throttling per presented key and per address:
+ * once a bucket is over its limit every attempt gets 429 + Retry-After — even a correct
+ * one, so guessing cannot continue at full speed.
+ */
+export function withFailureThrottle(authenticate: Authenticate, throttle: FailureThrottle, onFailure?: (reason: string) => void): Authenticate {
+  return async (req) => {
+    const buckets = [`ip:${req.ip}`];
+    const basicUser = basicUsername(req.authorization);
+    if (basicUser) buckets.push(`key:${basicUser.slice(0, 64)}`);
+    const wait = await throttle.retryAfter(buckets);
+    if (wait > 0) {
+      onFailure?.('throttled');
+      throw new AuthError('invalid', 'Too many failed authentication attempts; try again later', wait);
+    }
+    try {
+      return await authenticate(req);
+    } catch (err) {
+      if (err instanceof AuthError && err.code !== 'missing') {
+        onFailure?.(err.code);
+        await throttle.recordFailure(buckets);
+      }
+      throw err;
+    }
+  };
+}
+
+function basicUsername(header: string | undefined): string | undefined {
+  if (!header || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? decoded.slice(0, colon) : undefined;
+}

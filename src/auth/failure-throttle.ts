@@ -1,0 +1,75 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Throttles failed API authentication per client key and per client address (SPEC:
+ * "Failed authentication is throttled per key and per address"). Fixed one-minute windows:
+ * after `limit` failures in a window, attempts get 429 with Retry-After until it ends.
+ * With Redis the counters are shared by every instance; otherwise they live in memory.
+ */
+export interface FailureThrottle {
+  /** Seconds to wait before trying again (0 = allowed) for any of the buckets. */
+  retryAfter(buckets: string[]): Promise<number>;
+  recordFailure(buckets: string[]): Promise<void>;
+}
+
+export interface ThrottleLimits {
+  /** Failures allowed per bucket kind within the window: `key:` and `ip:` prefixes. */
+  perKey: number;
+  perIp: number;
+  windowSeconds: number;
+}
+
+export const DEFAULT_LIMITS: ThrottleLimits = { perKey: 10, perIp: 50, windowSeconds: 60 };
+
+const limitOf = (bucket: string, l: ThrottleLimits) => (bucket.startsWith('key:') ? l.perKey : l.perIp);
+
+export function memoryFailureThrottle(limits = DEFAULT_LIMITS, now: () => number = Date.now): FailureThrottle {
+  const windows = new Map<string, { start: number; count: number }>();
+  const windowMs = limits.windowSeconds * 1000;
+  const current = (bucket: string) => {
+    const w = windows.get(bucket);
+    if (!w || now() - w.start >= windowMs) return undefined;
+    return w;
+  };
+  return {
+    async retryAfter(buckets) {
+      let wait = 0;
+      for (const b of buckets) {
+        const w = current(b);
+        if (w && w.count >= limitOf(b, limits)) wait = Math.max(wait, Math.ceil((w.start + windowMs - now()) / 1000));
+      }
+      return wait;
+    },
+    async recordFailure(buckets) {
+      if (windows.size > 100_000) windows.clear(); // bounded memory under a flood of random keys
+      for (const b of buckets) {
+        const w = current(b);
+        if (w) w.count++;
+        else windows.set(b, { start: now(), count: 1 });
+      }
+    },
+  };
+}
+
+export function redisFailureThrottle(redis: Redis, limits = DEFAULT_LIMITS): FailureThrottle {
+  const k = (b: string) => `chartkey:authfail:${b}`;
+  return {
+    async retryAfter(buckets) {
+      const pipeline = redis.pipeline();
+      for (const b of buckets) pipeline.get(k(b)).ttl(k(b));
+      const results = (await pipeline.exec()) ?? [];
+      let wait = 0;
+      buckets.forEach((b, i) => {
+        const count = Number(results[i * 2]?.[1] ?? 0);
+        const ttl = Number(results[i * 2 + 1]?.[1] ?? 0);
+        if (count >= limitOf(b, limits)) wait = Math.max(wait, Math.max(ttl, 1));
+      });
+      return wait;
+    },
+    async recordFailure(buckets) {
+      const pipeline = redis.pipeline();
+      for (const b of buckets) pipeline.incr(k(b)).expire(k(b), limits.windowSeconds, 'NX');
+      await pipeline.exec();
+    },
+  };
+}
