@@ -1,0 +1,53 @@
+import { scopePredicate } from '../../scope.js';
+import type { Clause } from '../query.js';
+import { compileDate, compileLastUpdated } from './date.js';
+import { compileNumber, compileQuantity } from './number.js';
+import { compileReference } from './reference.js';
+import { inIndex, join, placeholders, sql, type CompileContext, type Sql } from './sql.js';
+import { compileString } from './string.js';
+import { compileToken } from './token.js';
+import { compileUri } from './uri.js';
+
+/** One AND-ed clause → a predicate over the `resources` row `ctx.alias`. */
+export function compileClause(clause: Clause, ctx: CompileContext): Sql {
+  switch (clause.kind) {
+    case 'id':
+      return sql(`${ctx.alias}.id ${clause.not ? 'NOT IN' : 'IN'} (${placeholders(clause.ids.length)})`, [...clause.ids]);
+    case 'lastUpdated': return compileLastUpdated(clause, ctx);
+    // https://hl7.org/fhir/R4/search.html#missing: true = no value indexed for the parameter.
+    case 'missing': return inIndex(ctx, clause.table, clause.param, undefined, clause.missing);
+    case 'token': return compileToken(clause, ctx);
+    case 'string': return compileString(clause, ctx);
+    case 'date': return compileDate(clause, ctx);
+    case 'number': return compileNumber(clause, ctx);
+    case 'quantity': return compileQuantity(clause, ctx);
+    case 'reference': return compileReference(clause, ctx);
+    case 'uri': return compileUri(clause, ctx);
+    case 'chain': return compileChain(clause, ctx);
+  }
+}
+
+/**
+ * A chained parameter (https://hl7.org/fhir/R4/search.html#chaining): the reference must
+ * point at a current resource of a target type that matches the inner clause and that
+ * the scope may see (a chain must not reveal anything about resources out of scope).
+ */
+function compileChain(clause: Extract<Clause, { kind: 'chain' }>, ctx: CompileContext): Sql {
+  const alias = `c${ctx.depth + 1}`;
+  const targets = clause.targets.map(({ type, inner }) => {
+    const innerCtx: CompileContext = { type, alias, scope: ctx.scope, depth: ctx.depth + 1 };
+    const scope = scopePredicate(ctx.scope, alias);
+    const cond = compileClause(inner, innerCtx);
+    return sql(
+      `(x.target_type = ? AND x.target_id IN (SELECT ${alias}.id FROM resources ${alias} WHERE ${alias}.type = ? AND ${alias}.deleted = 0 AND ${scope.sql} AND ${cond.sql}))`,
+      [type, type, ...scope.params, ...cond.params],
+    );
+  });
+  return inIndex(ctx, 'idx_reference', clause.param, join(targets, 'OR'));
+}
+
+/** All clauses AND-ed ('1=1' when there are none). */
+export function compileClauses(clauses: Clause[], ctx: CompileContext): Sql {
+  if (clauses.length === 0) return sql('1=1');
+  return join(clauses.map((c) => compileClause(c, ctx)), 'AND');
+}

@@ -1,0 +1,87 @@
+import type { SqlValue } from '../../../db/db.js';
+import { scopePredicate, type Scope } from '../../scope.js';
+import type { Cursor, SearchQuery, SortKey } from '../query.js';
+import { compileClauses } from './clause.js';
+import { sortExpression } from './sort.js';
+import type { Sql } from './sql.js';
+
+/**
+ * Whole statements for one search: the page (keyset paging on the sort keys then `seq`),
+ * the count and the bare ids. Every statement ANDs the scope predicate (src/fhir/scope.ts,
+ * the only place that decides whose data) and `deleted = 0`.
+ */
+
+/** `r.type = ? AND r.deleted = 0 AND <scope> AND <clauses>` over alias `r`. */
+export function baseWhere(query: SearchQuery, scope: Scope): Sql {
+  const s = scopePredicate(scope, 'r');
+  const c = compileClauses(query.clauses, { type: query.resourceType, alias: 'r', scope, depth: 0 });
+  return { sql: `r.type = ? AND r.deleted = 0 AND ${s.sql} AND ${c.sql}`, params: [query.resourceType, ...s.params, ...c.params] };
+}
+
+export interface PageRow {
+  seq: number;
+  type: string;
+  id: string;
+  content: string;
+  [key: `k${number}`]: string | number;
+}
+
+/** Up to `limit` rows after `cursor`, in sort order; columns seq, type, id, content, k0…kn. */
+export function pageSql(query: SearchQuery, scope: Scope, limit: number): Sql {
+  const where = baseWhere(query, scope);
+  if (query.sort.length === 0) {
+    const after = query.cursor ? { sql: ' AND r.seq > ?', params: [query.cursor.seq] } : { sql: '', params: [] };
+    return {
+      sql: `SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE ${where.sql}${after.sql} ORDER BY r.seq LIMIT ?`,
+      params: [...where.params, ...after.params, limit],
+    };
+  }
+  const keys = query.sort.map((k) => sortExpression(k, query.resourceType, 'r'));
+  const cols = keys.map((k, i) => `${k.sql} AS k${i}`).join(', ');
+  const keyNames = keys.map((_, i) => `k${i}`);
+  const order = (alias: string) => [...query.sort.map((k, i) => `${alias}.k${i}${k.desc ? ' DESC' : ''}`), `${alias}.seq`].join(', ');
+  const after = query.cursor ? keyset(query.sort, query.cursor, 's') : { sql: '1=1', params: [] };
+  // Sort and limit on (seq, keys) first, then fetch the content of the page's rows only.
+  return {
+    sql:
+      `SELECT r.seq, r.type, r.id, r.content, ${keyNames.map((k) => `t.${k}`).join(', ')} FROM (` +
+      `SELECT s.seq, ${keyNames.map((k) => `s.${k}`).join(', ')} FROM (SELECT r.seq AS seq, ${cols} FROM resources r WHERE ${where.sql}) s` +
+      ` WHERE ${after.sql} ORDER BY ${order('s')} LIMIT ?) t JOIN resources r ON r.seq = t.seq ORDER BY ${order('t')}`,
+    params: [...keys.flatMap((k) => k.params), ...where.params, ...after.params, limit],
+  };
+}
+
+/**
+ * Rows strictly after the cursor in (k0 dir0, k1 dir1, …, seq asc) order:
+ * (k0 ≷ v0) OR (k0 = v0 AND k1 ≷ v1) OR … OR (k0 = v0 AND … AND seq > s).
+ */
+function keyset(sort: SortKey[], cursor: Cursor, alias: string): Sql {
+  const ors: string[] = [];
+  const params: SqlValue[] = [];
+  for (let i = 0; i <= sort.length; i++) {
+    const ands: string[] = [];
+    for (let j = 0; j < i; j++) {
+      ands.push(`${alias}.k${j} = ?`);
+      params.push(cursor.values[j]);
+    }
+    if (i < sort.length) {
+      ands.push(`${alias}.k${i} ${sort[i].desc ? '<' : '>'} ?`);
+      params.push(cursor.values[i]);
+    } else {
+      ands.push(`${alias}.seq > ?`);
+      params.push(cursor.seq);
+    }
+    ors.push(`(${ands.join(' AND ')})`);
+  }
+  return { sql: `(${ors.join(' OR ')})`, params };
+}
+
+export function countSql(query: SearchQuery, scope: Scope): Sql {
+  const where = baseWhere(query, scope);
+  return { sql: `SELECT COUNT(*) AS n FROM resources r WHERE ${where.sql}`, params: where.params };
+}
+
+export function idsSql(query: SearchQuery, scope: Scope, limit: number): Sql {
+  const where = baseWhere(query, scope);
+  return { sql: `SELECT r.id FROM resources r WHERE ${where.sql} ORDER BY r.seq LIMIT ?`, params: [...where.params, limit] };
+}
