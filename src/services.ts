@@ -1,7 +1,18 @@
 import type { Logger } from 'pino';
+import { createAccountServices, type PortalServiceOptions, type PortalServices } from './accounts/portal-services.js';
 import { staffService, type StaffService } from './accounts/staff.js';
+import type { ApiAccessLog } from './audit/api-access-log.js';
+import type { AuditLog } from './audit/audit-log.js';
+import type { CredentialService } from './auth/credentials.js';
+import { Redis } from 'ioredis';
+import { credentialBasicStrategy, bearerStrategy, withFailureThrottle } from './auth/api-auth.js';
 import { composeAuthenticate, staffBasicStrategy } from './auth/authenticate.js';
+import { credentialService, type CredentialService } from './auth/credentials.js';
+import { type FailureThrottle, memoryFailureThrottle, redisFailureThrottle } from './auth/failure-throttle.js';
 import type { Authenticate } from './auth/principal.js';
+import { loadServerKeys, type ServerKeys } from './auth/server-key.js';
+import { tokenService, type TokenService } from './auth/tokens.js';
+import { apiAccessLog, type ApiAccessLog } from './audit/api-access-log.js';
 import type { Config } from './config/config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
@@ -23,6 +34,14 @@ export interface Services {
   readonly staff: StaffService;
   readonly authenticate: Authenticate;
   readonly metrics: Metrics;
+  /** Patient API credentials: create/list/revoke/verify/touch, suspend on portal disable. */
+  readonly credentials: CredentialService;
+  /** Audit trail (sign-ins, enablement, credential changes). */
+  readonly audit: AuditLog;
+  /** API access log: recordApiAccess (batched) and per-credential history. */
+  readonly accessLog: ApiAccessLog;
+  /** Portal accounts, sessions, settings, throttling, mail, server keys. */
+  readonly portal: PortalServices;
   close(): Promise<void>;
 }
 
@@ -30,6 +49,8 @@ export interface ServiceOptions {
   logger?: Logger;
   db?: Db;
   now?: () => number;
+  /** Portal/credential options (sessions, throttling, mailer, access-log batching); secretKey defaults to CHARTKEY_SECRET_KEY. */
+  portal?: PortalServiceOptions;
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -41,6 +62,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const staff = staffService(db);
   const authenticate = composeAuthenticate([staffBasicStrategy(staff)]);
   const metrics = createMetrics();
+  const accountServices = await createAccountServices(
+    { db, config, logger, store },
+    { now: options.now, secretKey: process.env.CHARTKEY_SECRET_KEY || undefined, ...options.portal },
+  );
   return {
     config,
     logger,
@@ -50,7 +75,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     staff,
     authenticate,
     metrics,
+    ...accountServices,
     async close() {
+      await accountServices.accessLog.close();
       await db.close();
     },
   };

@@ -1,0 +1,96 @@
+import type { Db } from '../db/db.js';
+
+/**
+ * The API access log (SPEC: "Each API call made with a credential updates its last used
+ * time and is written to an access log the patient can read"). Writes are buffered and
+ * flushed in batches — one transaction per flush — so logging stays off the hot path;
+ * `close()` flushes what is left, so nothing is lost on a clean shutdown.
+ */
+export interface ApiAccess {
+  credentialId: string;
+  patientId: string;
+  /** Epoch ms. */
+  at: number;
+  /** e.g. read, vread, search-type, history-instance, operation, token. */
+  interaction: string;
+  resourceType?: string | null;
+  /** Resources returned. */
+  count: number;
+  ip?: string | null;
+}
+
+export interface AccessLogOptions {
+  /** Flush when this many entries are waiting (default 200). */
+  batchSize?: number;
+  /** Flush at least this often, in ms (default 250). 0 = flush on every record (tests). */
+  flushIntervalMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
+  const batchSize = options.batchSize ?? 200;
+  const interval = options.flushIntervalMs ?? 250;
+  let pending: ApiAccess[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+
+  const write = async (batch: ApiAccess[]) => {
+    const last = new Map<string, number>();
+    for (const a of batch) last.set(a.credentialId, Math.max(last.get(a.credentialId) ?? 0, a.at));
+    await db.transaction(async (tx) => {
+      for (const a of batch) {
+        await tx.run(
+          'INSERT INTO api_access_log (credential_id, patient_id, at, interaction, resource_type, resource_count, ip) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [a.credentialId, a.patientId, a.at, a.interaction.slice(0, 64), a.resourceType?.slice(0, 64) ?? null, a.count, a.ip?.slice(0, 64) ?? null],
+        );
+      }
+      for (const [id, at] of last) {
+        await tx.run('UPDATE api_credentials SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [at, id, at]);
+      }
+    });
+  };
+
+  const flush = (): Promise<void> => {
+    if (timer) (clearTimeout(timer), (timer = undefined));
+    if (!pending.length) return flushing;
+    const batch = pending;
+    pending = [];
+    flushing = flushing.then(() => write(batch)).catch((err) => options.onError?.(err));
+    return flushing;
+  };
+
+  return {
+    /** Queues one or more accesses; they reach the database within flushIntervalMs. Also updates last used. */
+    recordApiAccess(entry: ApiAccess | ApiAccess[]): void {
+      pending.push(...(Array.isArray(entry) ? entry : [entry]));
+      if (interval === 0 || pending.length >= batchSize) void flush();
+      else timer ??= setTimeout(() => void flush(), interval);
+    },
+
+    flush,
+
+    /** The most recent accesses of one credential (newest first). */
+    async recent(credentialId: string, limit = 10): Promise<ApiAccess[]> {
+      const rows = await db.all<{ credential_id: string; patient_id: string; at: number; interaction: string; resource_type: string | null; resource_count: number; ip: string | null }>(
+        'SELECT credential_id, patient_id, at, interaction, resource_type, resource_count, ip FROM api_access_log WHERE credential_id = ? ORDER BY at DESC, seq DESC LIMIT ?',
+        [credentialId, limit],
+      );
+      return rows.map((r) => ({ credentialId: r.credential_id, patientId: r.patient_id, at: Number(r.at), interaction: r.interaction, resourceType: r.resource_type, count: Number(r.resource_count), ip: r.ip }));
+    },
+
+    /** The most recent accesses across a patient's credentials (staff audit view). */
+    async recentForPatient(patientId: string, limit = 50): Promise<ApiAccess[]> {
+      const rows = await db.all<{ credential_id: string; patient_id: string; at: number; interaction: string; resource_type: string | null; resource_count: number; ip: string | null }>(
+        'SELECT credential_id, patient_id, at, interaction, resource_type, resource_count, ip FROM api_access_log WHERE patient_id = ? ORDER BY at DESC, seq DESC LIMIT ?',
+        [patientId, limit],
+      );
+      return rows.map((r) => ({ credentialId: r.credential_id, patientId: r.patient_id, at: Number(r.at), interaction: r.interaction, resourceType: r.resource_type, count: Number(r.resource_count), ip: r.ip }));
+    },
+
+    async close(): Promise<void> {
+      await flush();
+    },
+  };
+}
+
+export type ApiAccessLog = ReturnType<typeof apiAccessLog>;
