@@ -1,7 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
 import type { Services } from './services.js';
 import { fhirPlugin } from './fhir/http/plugin.js';
+import { oauthPlugin } from './oauth/plugin.js';
 import { opsPlugin } from './ops/plugin.js';
 
 /**
@@ -11,7 +12,7 @@ import { opsPlugin } from './ops/plugin.js';
  */
 export async function buildApp(config: Config, services: Services): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: services.logger,
+    loggerInstance: services.logger as unknown as FastifyBaseLogger,
     disableRequestLogging: true,
     trustProxy: config.trustProxy,
     bodyLimit: 16 * 1024 * 1024,
@@ -21,6 +22,7 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     requestIdHeader: false,
   });
   await app.register(opsPlugin, { services });
+  await app.register(oauthPlugin, { services });
   await app.register(fhirPlugin, { prefix: '/fhir', services, config });
   return app;
 }

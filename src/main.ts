@@ -9,7 +9,6 @@ const COMMANDS: Record<string, () => Promise<{ default: CliCommand }>> = {
   generate: () => import('./cli/generate.js'),
   staff: () => import('./cli/staff.js'),
   portal: () => import('./cli/portal.js'),
-  bench: () => import('./cli/bench.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,18 +1,13 @@
 import type { Logger } from 'pino';
+import { Redis } from 'ioredis';
 import { createAccountServices, type PortalServiceOptions, type PortalServices } from './accounts/portal-services.js';
 import { staffService, type StaffService } from './accounts/staff.js';
-import type { ApiAccessLog } from './audit/api-access-log.js';
 import type { AuditLog } from './audit/audit-log.js';
-import type { CredentialService } from './auth/credentials.js';
-import { Redis } from 'ioredis';
-import { credentialBasicStrategy, bearerStrategy, withFailureThrottle } from './auth/api-auth.js';
+import { bearerStrategy, credentialBasicStrategy, withFailureThrottle } from './auth/api-auth.js';
 import { composeAuthenticate, staffBasicStrategy } from './auth/authenticate.js';
-import { credentialService, type CredentialService } from './auth/credentials.js';
 import { type FailureThrottle, memoryFailureThrottle, redisFailureThrottle } from './auth/failure-throttle.js';
 import type { Authenticate } from './auth/principal.js';
-import { loadServerKeys, type ServerKeys } from './auth/server-key.js';
 import { tokenService, type TokenService } from './auth/tokens.js';
-import { apiAccessLog, type ApiAccessLog } from './audit/api-access-log.js';
 import type { Config } from './config/config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
@@ -32,16 +27,23 @@ export interface Services {
   readonly registry: SearchRegistry;
   readonly store: FhirStore;
   readonly staff: StaffService;
+  /** Resolves a FHIR request's Authorization to a principal (patient credential, token, or staff). */
   readonly authenticate: Authenticate;
   readonly metrics: Metrics;
   /** Patient API credentials: create/list/revoke/verify/touch, suspend on portal disable. */
   readonly credentials: CredentialService;
+  /** OAuth access tokens issued from credentials. */
+  readonly tokens: TokenService;
+  /** Failed-authentication throttle shared by the FHIR API and the token endpoint. */
+  readonly authThrottle: FailureThrottle;
   /** Audit trail (sign-ins, enablement, credential changes). */
   readonly audit: AuditLog;
   /** API access log: recordApiAccess (batched) and per-credential history. */
   readonly accessLog: ApiAccessLog;
   /** Portal accounts, sessions, settings, throttling, mail, server keys. */
   readonly portal: PortalServices;
+  /** Present when REDIS_URL is set: shared throttling across instances. */
+  readonly redis?: Redis;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,8 @@ export interface ServiceOptions {
   now?: () => number;
   /** Portal/credential options (sessions, throttling, mailer, access-log batching); secretKey defaults to CHARTKEY_SECRET_KEY. */
   portal?: PortalServiceOptions;
+  /** Overrides the failed-authentication throttle (tests). */
+  authThrottle?: FailureThrottle;
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -60,11 +64,18 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const registry = loadRegistry();
   const store = createStore(db, registry, { now: options.now, searchIds });
   const staff = staffService(db);
-  const authenticate = composeAuthenticate([staffBasicStrategy(staff)]);
   const metrics = createMetrics();
   const accountServices = await createAccountServices(
     { db, config, logger, store },
     { now: options.now, secretKey: process.env.CHARTKEY_SECRET_KEY || undefined, ...options.portal },
+  );
+  const tokens = tokenService(db, { now: options.now });
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
+  const authThrottle = options.authThrottle ?? (redis ? redisFailureThrottle(redis) : memoryFailureThrottle());
+  const authenticate = withFailureThrottle(
+    composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens), staffBasicStrategy(staff)]),
+    authThrottle,
+    (reason) => metrics.authFailures.inc({ reason }),
   );
   return {
     config,
@@ -75,9 +86,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
     staff,
     authenticate,
     metrics,
+    tokens,
+    authThrottle,
+    redis,
     ...accountServices,
     async close() {
+      // Pending access-log entries reach the database before it closes.
       await accountServices.accessLog.close();
+      redis?.disconnect();
       await db.close();
     },
   };

@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import type { Principal } from '../../auth/principal.js';
 import type { Config } from '../../config/config.js';
 import type { Services } from '../../services.js';
+import { allowedTypes } from '../../auth/scopes.js';
+import { smartConfiguration } from '../../oauth/discovery.js';
 import { capabilityStatement } from '../capability.js';
 import { everythingBundle } from '../everything.js';
 import { interactions } from '../interactions.js';
@@ -15,6 +17,8 @@ import { registerSearchRoutes } from './search-routes.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** What the access log records for this call (interaction, resource type, resources returned). */
+    fhirAccess?: { interaction: string; type?: string; count: number };
   }
 }
 
@@ -29,6 +33,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
   const baseUrl = `${config.publicUrl}/fhir`;
   const core = interactions(services.store);
   const capability = JSON.stringify(capabilityStatement(services.registry, config));
+  const discovery = JSON.stringify(smartConfiguration(config));
 
   app.setErrorHandler(fhirErrorHandler);
   app.setNotFoundHandler((request, reply) =>
@@ -47,20 +52,43 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     request.principal = await services.authenticate({ authorization: request.headers.authorization, ip: request.ip });
   });
 
+  // Every call made with a patient credential is logged (batched, off the request path)
+  // and moves the credential's "last used" (SPEC: credentials and access log).
+  app.addHook('onResponse', async (request, reply) => {
+    const p = request.principal;
+    if (p?.kind !== 'patient') return;
+    const a = request.fhirAccess;
+    services.accessLog.recordApiAccess({
+      credentialId: p.credentialId,
+      patientId: p.patientId,
+      at: Date.now(),
+      interaction: a?.interaction ?? `error-${reply.statusCode}`,
+      resourceType: a?.type ?? null,
+      count: reply.statusCode < 400 ? (a?.count ?? 0) : 0,
+      ip: request.ip,
+    });
+  });
+
   app.get('/metadata', async (_request, reply) => sendJson(reply, capability));
+  app.get('/.well-known/smart-configuration', async (_request, reply) =>
+    reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'public, max-age=3600').send(discovery),
+  );
 
   app.get<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
-    const found = await core.read(scopeOf(request), request.params.type, request.params.id);
+    const found = await core.read(scopeFor(request, request.params.type, 'read'), request.params.type, request.params.id);
+    request.fhirAccess = { interaction: 'read', type: found.type, count: 1 };
     return sendResource(request, reply, found);
   });
 
   app.get<{ Params: { type: string; id: string; vid: string } }>('/:type/:id/_history/:vid', async (request, reply) => {
-    const found = await core.vread(scopeOf(request), request.params.type, request.params.id, request.params.vid);
+    const found = await core.vread(scopeFor(request, request.params.type, 'read'), request.params.type, request.params.id, request.params.vid);
+    request.fhirAccess = { interaction: 'vread', type: found.type, count: 1 };
     return sendResource(request, reply, found);
   });
 
   app.get<{ Params: { type: string; id: string } }>('/:type/:id/_history', async (request, reply) => {
-    const versions = await core.history(scopeOf(request), request.params.type, request.params.id);
+    const versions = await core.history(scopeFor(request, request.params.type, 'read'), request.params.type, request.params.id);
+    request.fhirAccess = { interaction: 'history-instance', type: request.params.type, count: versions.length };
     const entries = versions.map((v) => {
       const method = v.deleted ? 'DELETE' : v.version === 1 ? 'POST' : 'PUT';
       const resource = v.deleted ? '' : `"resource":${v.json},`;
@@ -70,8 +98,9 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
   });
 
   app.get<{ Params: { id: string } }>('/Patient/:id/$everything', async (request, reply) => {
-    const scope = scopeOf(request);
+    const scope = scopeFor(request, 'Patient', 'read');
     const { id } = request.params;
+    request.fhirAccess = { interaction: 'operation:everything', type: 'Patient', count: 0 };
     // The patient must be visible to the caller; a patient credential sees only its own.
     await core.read(scope, 'Patient', id);
     if (scope.kind === 'patient' && scope.patientId !== id) throw errors.notFound('Patient', id);
@@ -79,12 +108,21 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     return reply.send(Readable.from(everythingBundle(services.db, id, baseUrl, config.publicUrl + request.url)));
   });
 
-  registerSearchRoutes(app, { services, baseUrl, scopeOf });
+  registerSearchRoutes(app, { services, baseUrl, scopeFor });
 };
 
-function scopeOf(request: FastifyRequest) {
-  if (!request.principal) throw new Error('unauthenticated request reached a FHIR route');
-  return request.principal.scope;
+/**
+ * The caller's data scope for an action on a resource type. A patient token whose SMART
+ * scopes do not cover the type gets 403 (SPEC: 403 out of scope).
+ */
+export function scopeFor(request: FastifyRequest, type: string, action: 'read' | 'search') {
+  const p = request.principal;
+  if (!p) throw new Error('unauthenticated request reached a FHIR route');
+  if (p.kind === 'patient') {
+    const allowed = allowedTypes(p.grantedScopes, action);
+    if (allowed && !allowed.has(type)) throw errors.forbidden(`The granted scopes do not allow ${action} of ${type.slice(0, 64)}`);
+  }
+  return p.scope;
 }
 
 function sendJson(reply: FastifyReply, json: string) {
