@@ -1,8 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config/config.js';
 import type { Services } from './services.js';
 import { fhirPlugin } from './fhir/http/plugin.js';
 import { oauthPlugin } from './oauth/plugin.js';
+import { instrument } from './ops/instrument.js';
 import { opsPlugin } from './ops/plugin.js';
 
 /**
@@ -13,14 +14,15 @@ import { opsPlugin } from './ops/plugin.js';
 export async function buildApp(config: Config, services: Services): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: services.logger as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request log lines would cost more than the requests; metrics and the access log cover them.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     bodyLimit: 16 * 1024 * 1024,
-    maxParamLength: 200,
     // Long query strings are an attack surface; FHIR searches stay far below this.
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
   });
+  instrument(app, services.metrics);
   await app.register(opsPlugin, { services });
   await app.register(oauthPlugin, { services });
   await app.register(fhirPlugin, { prefix: '/fhir', services, config });

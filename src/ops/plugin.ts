@@ -4,14 +4,6 @@ import type { Services } from '../services.js';
 /** Liveness, readiness (database reachable) and Prometheus metrics; none needs authentication. */
 export const opsPlugin: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
   const { metrics, db } = services;
-
-  app.addHook('onResponse', async (request, reply) => {
-    const url = request.url;
-    const surface = url.startsWith('/fhir') ? 'fhir' : url.startsWith('/oauth') ? 'oauth' : url.startsWith('/portal') ? 'portal' : url.startsWith('/admin') ? 'admin' : 'other';
-    metrics.httpRequests.inc({ surface, method: request.method, status: `${Math.floor(reply.statusCode / 100)}xx` });
-    metrics.httpDuration.observe({ surface }, reply.elapsedTime / 1000);
-  });
-
   app.get('/healthz', async (_req, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 
   app.get('/readyz', async (_req, reply) => {
