@@ -163,9 +163,9 @@ describe.skipIf(!available)('indexing the shared sample data', () => {
     }
   });
 
-  it("puts each Synthea patient bundle's clinical resources in that patient's compartment", () => {
-    const shared = new Set(['Organization', 'Practitioner', 'PractitionerRole', 'Location', 'Medication']);
-    for (const f of files.filter((x) => x.file.includes('/synthea/'))) {
+  it("puts each patient bundle's clinical resources in that patient's compartment (Synthea, Inferno)", () => {
+    const shared = new Set(['Organization', 'Practitioner', 'PractitionerRole', 'Location', 'Medication', 'Endpoint']);
+    for (const f of files.filter((x) => x.file.includes('/synthea/') || x.file.includes('/inferno/'))) {
       const patient = f.resources.find((r) => r.resourceType === 'Patient');
       if (!patient) continue;
       for (const { resource, rows } of indexed.filter((x) => x.file === f.file)) {
