@@ -21,13 +21,13 @@ export const CHOICE_NAMES: ReadonlySet<string> = new Set(
 );
 
 /** Type suffixes a choice element may carry in JSON (R4 data types, first letter upper-cased). */
-export const CHOICE_TYPE_SUFFIXES: readonly string[] = (
+export const CHOICE_TYPE_SUFFIXES: ReadonlySet<string> = new Set((
   'CodeableConcept Reference Timing DateTime Age Period Range Duration String Base64Binary Date Boolean ' +
   'Quantity Attachment Address Code Coding Integer Decimal Identifier Uri Canonical Time Money UnsignedInt ' +
   'Id Ratio PositiveInt Url Instant SampledData Markdown Oid Uuid Annotation ContactPoint Count Distance ' +
   'HumanName Signature ContactDetail Contributor DataRequirement Expression ParameterDefinition ' +
   'RelatedArtifact TriggerDefinition UsageContext Dosage Meta'
-).split(' ');
+).split(' '));
 
 /** `dateTime` → `DateTime`: the JSON suffix of a FHIR type name. */
 export function choiceSuffix(typeName: string): string {
@@ -40,9 +40,8 @@ export function choiceSuffix(typeName: string): string {
  */
 export function choiceValue(obj: Record<string, unknown>, name: string): unknown {
   for (const key in obj) {
-    if (key.length > name.length && key.startsWith(name)) {
-      const suffix = key.slice(name.length);
-      if (CHOICE_TYPE_SUFFIXES.includes(suffix)) return obj[key];
+    if (key.length > name.length && key.startsWith(name) && CHOICE_TYPE_SUFFIXES.has(key.slice(name.length))) {
+      return obj[key];
     }
   }
   return undefined;

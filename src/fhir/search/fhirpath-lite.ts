@@ -75,7 +75,8 @@ function compileNode(node: FhirPathNode, contextType: string): Fn {
 function compileIdent(name: string, contextType: string): Fn {
   if (!isTypeName(name)) return memberFn(IDENTITY, name, CHOICE_NAMES.has(name));
   if (name === contextType || ABSTRACT_TYPES.has(name)) {
-    return (focus) => focus.filter((x) => isObject(x) && typeof x.resourceType === 'string');
+    const isResource = (x: unknown) => isObject(x) && typeof x.resourceType === 'string';
+    return (focus) => (focus.length === 1 && isResource(focus[0]) ? focus : focus.filter(isResource));
   }
   return EMPTY;
 }
@@ -244,15 +245,15 @@ function sameValue(a: unknown, b: unknown): boolean {
 function compileBinary(op: string, left: Fn, right: Fn): Fn {
   switch (op) {
     case '|':
-      // Union removes duplicates (https://hl7.org/fhirpath/N1/#union-collections).
+      // Union removes duplicates (https://hl7.org/fhirpath/N1/#union-collections). Here by
+      // identity (the same JSON node, or an equal primitive): equal-but-distinct elements
+      // only yield identical index rows, which the indexer removes anyway.
       return (focus) => {
         const l = left(focus);
         const r = right(focus);
         if (l.length === 0) return r;
         if (r.length === 0) return l;
-        const out = [...l];
-        for (const x of r) if (!out.some((y) => sameValue(x, y))) out.push(x);
-        return out;
+        return [...new Set([...l, ...r])];
       };
     case '=':
     case '!=': {

@@ -153,6 +153,11 @@ describe('reference rows', () => {
       targetType: 'Patient', targetId: '9', url: 'https://ehr.example/fhir/Patient/9',
     });
     expect(parseReference('urn:uuid:0f6b')).toEqual({ targetType: '', targetId: '', url: 'urn:uuid:0f6b' });
+    expect(parseReference('http://x.org/fhir/Observation/o-1/_history/7')).toMatchObject({ targetType: 'Observation', targetId: 'o-1' });
+    expect(parseReference('http://x.org/Patient/1')).toMatchObject({ targetType: 'Patient', targetId: '1' });
+    for (const url of ['http://x.org/a/b', 'http://x.org/fhir/Patient/1/_history/2/x', 'http://x.org/Patient', 'http://Patient/1']) {
+      expect(parseReference(url), url).toEqual({ targetType: '', targetId: '', url });
+    }
   });
 
   it('skips contained, conditional and malformed references', () => {
