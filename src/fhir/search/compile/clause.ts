@@ -35,7 +35,7 @@ export function compileClause(clause: Clause, ctx: CompileContext): Sql {
 function compileChain(clause: Extract<Clause, { kind: 'chain' }>, ctx: CompileContext): Sql {
   const alias = `c${ctx.depth + 1}`;
   const targets = clause.targets.map(({ type, inner }) => {
-    const innerCtx: CompileContext = { type, alias, scope: ctx.scope, depth: ctx.depth + 1 };
+    const innerCtx: CompileContext = { type, alias, scope: ctx.scope, depth: ctx.depth + 1, correlate: false };
     const scope = scopePredicate(ctx.scope, alias);
     const cond = compileClause(inner, innerCtx);
     return sql(
@@ -46,8 +46,8 @@ function compileChain(clause: Extract<Clause, { kind: 'chain' }>, ctx: CompileCo
   return inIndex(ctx, 'idx_reference', clause.param, join(targets, 'OR'));
 }
 
-/** All clauses AND-ed ('1=1' when there are none). */
+/** All clauses AND-ed ('1=1' when there are none); the first one drives (see inIndex). */
 export function compileClauses(clauses: Clause[], ctx: CompileContext): Sql {
   if (clauses.length === 0) return sql('1=1');
-  return join(clauses.map((c) => compileClause(c, ctx)), 'AND');
+  return join(clauses.map((c, i) => compileClause(c, { ...ctx, correlate: i > 0 })), 'AND');
 }

@@ -1,6 +1,6 @@
 import type { SqlValue } from '../../../db/db.js';
 import { scopePredicate, type Scope } from '../../scope.js';
-import type { Cursor, SearchQuery, SortKey } from '../query.js';
+import type { Clause, Cursor, SearchQuery, SortKey } from '../query.js';
 import { compileClauses } from './clause.js';
 import { sortExpression } from './sort.js';
 import type { Sql } from './sql.js';
@@ -11,11 +11,39 @@ import type { Sql } from './sql.js';
  * the only place that decides whose data) and `deleted = 0`.
  */
 
-/** `r.type = ? AND r.deleted = 0 AND <scope> AND <clauses>` over alias `r`. */
+/**
+ * `[r.type = ? AND] <clauses> AND r.deleted = 0 AND <scope>` over alias `r`. An index
+ * clause already restricts the type (its rows carry `x.type = ?`); leaving `r.type = ?`
+ * out then lets SQLite drive the query from the most selective index list instead of
+ * scanning every resource of the type (without table statistics it would prefer the
+ * type index). Clauses are ordered most selective first for the same reason.
+ */
 export function baseWhere(query: SearchQuery, scope: Scope): Sql {
   const s = scopePredicate(scope, 'r');
-  const c = compileClauses(query.clauses, { type: query.resourceType, alias: 'r', scope, depth: 0 });
-  return { sql: `r.type = ? AND r.deleted = 0 AND ${s.sql} AND ${c.sql}`, params: [query.resourceType, ...s.params, ...c.params] };
+  const clauses = [...query.clauses].sort((a, b) => selectivity(a) - selectivity(b));
+  const c = compileClauses(clauses, { type: query.resourceType, alias: 'r', scope, depth: 0 });
+  const typed = clauses.length > 0 && selectivity(clauses[0]) < UNSELECTIVE;
+  const type = typed ? { sql: '', params: [] } : { sql: 'r.type = ? AND ', params: [query.resourceType] };
+  return {
+    sql: `${type.sql}${c.sql} AND r.deleted = 0 AND ${s.sql}`,
+    params: [...type.params, ...c.params, ...s.params],
+  };
+}
+
+const UNSELECTIVE = 100;
+
+/** A rough rank: lower runs first and may drive the query; UNSELECTIVE and above cannot. */
+function selectivity(clause: Clause): number {
+  switch (clause.kind) {
+    case 'reference': return 1;
+    case 'chain': return 5;
+    case 'string': return clause.mode === 'contains' ? 20 : 2;
+    case 'token': return clause.mode === 'code' ? 3 : clause.mode === 'text' ? 10 : UNSELECTIVE;
+    case 'uri': return 4;
+    case 'date': case 'number': case 'quantity': return 6;
+    case 'missing': return clause.missing ? UNSELECTIVE : 8;
+    case 'id': case 'lastUpdated': return UNSELECTIVE;
+  }
 }
 
 export interface PageRow {

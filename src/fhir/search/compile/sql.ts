@@ -14,6 +14,8 @@ export interface CompileContext {
   scope: Scope;
   /** Nesting depth, to give nested `resources` rows distinct aliases (chains). */
   depth: number;
+  /** Test the row's own index entries (correlated EXISTS) instead of building the list of matches. */
+  correlate?: boolean;
 }
 
 export function sql(text: string, params: SqlValue[] = []): Sql {
@@ -34,9 +36,20 @@ export function placeholders(n: number): string {
  * `alias.seq [NOT] IN (SELECT x.res FROM table x WHERE x.type = ? AND x.param = ? AND (…))`:
  * the shape of every index condition (docs/architecture.md). Values inside one clause
  * are OR-ed in `cond`; the caller AND-s clauses.
+ *
+ * With `ctx.correlate` the same condition is written `[NOT] EXISTS (SELECT 1 … WHERE
+ * x.res = alias.seq AND …)`: SQLite materialises every `IN (subquery)` list in full, so
+ * only the clause that drives the query uses IN; the others look at the candidate row's
+ * own index entries (index `idx_*_res`), whose cost does not grow with the database.
  */
 export function inIndex(ctx: CompileContext, table: string, param: string, cond: Sql | undefined, negate = false): Sql {
   const where = cond ? ` AND ${cond.sql}` : '';
+  if (ctx.correlate) {
+    return {
+      sql: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} x WHERE x.res = ${ctx.alias}.seq AND x.type = ? AND x.param = ?${where})`,
+      params: [ctx.type, param, ...(cond ? cond.params : [])],
+    };
+  }
   return {
     sql: `${ctx.alias}.seq ${negate ? 'NOT IN' : 'IN'} (SELECT x.res FROM ${table} x WHERE x.type = ? AND x.param = ?${where})`,
     params: [ctx.type, param, ...(cond ? cond.params : [])],
