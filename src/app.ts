@@ -5,6 +5,7 @@ import { fhirPlugin } from './fhir/http/plugin.js';
 import { oauthPlugin } from './oauth/plugin.js';
 import { instrument } from './ops/instrument.js';
 import { opsPlugin } from './ops/plugin.js';
+import { webPlugin } from './web/plugin.js';
 
 /**
  * Builds the HTTP application: one plugin per surface, each with its own error shape
@@ -26,5 +27,6 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   await app.register(opsPlugin, { services });
   await app.register(oauthPlugin, { services });
   await app.register(fhirPlugin, { prefix: '/fhir', services, config });
+  await app.register(webPlugin, { services, config });
   return app;
 }

@@ -56,6 +56,15 @@ export function staffService(db: Db) {
       return { id: row.id, username: row.username, createdAt: row.created_at, disabled: false };
     },
 
+    /** An enabled staff user by id (for sessions). */
+    async get(id: string): Promise<StaffUser | undefined> {
+      const row = await db.get<{ id: string; username: string; created_at: number; disabled: number }>(
+        'SELECT id, username, created_at, disabled FROM staff_users WHERE id = ?',
+        [id],
+      );
+      return row && !row.disabled ? { id: row.id, username: row.username, createdAt: Number(row.created_at), disabled: false } : undefined;
+    },
+
     async count(): Promise<number> {
       return (await db.get<{ n: number }>('SELECT COUNT(*) AS n FROM staff_users'))!.n;
     },

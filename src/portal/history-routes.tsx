@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { CredentialError } from '../auth/credentials.js';
+import type { Config } from '../config/config.js';
+import type { Services } from '../services.js';
+import { noStore, sendPage } from '../web/render.js';
+import { field, query } from '../web/session.js';
+import { displayName, requirePatient } from './current.js';
+import { readHistory } from './history-service.js';
+import { ConfirmDeletePage, NewCredentialPage, RevealPage } from './views/credential-pages.js';
+import { HistoryPage } from './views/history-page.js';
+
+/** My History and the FHIR API Access flow of the seed (generate → name → reveal → list → delete). */
+export async function portalHistoryRoutes(app: FastifyInstance, opts: { services: Services; config: Config }): Promise<void> {
+  const { services, config } = opts;
+  const { credentials } = services;
+
+  app.get('/history', async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    const [record, list] = await Promise.all([readHistory(services.db, account.patientId), credentials.list(account.patientId)]);
+    const items = await Promise.all(list.map(async (credential) => ({ credential, recent: await services.accessLog.recent(credential.id, 10) })));
+    const toast = query(req, 'deleted') === '1' ? 'The credentials were deleted.' : undefined;
+    // The list changes as credentials are created and used: never serve it from a cache.
+    noStore(reply);
+    return sendPage(reply, <HistoryPage csrf={reply.generateCsrf()} who={displayName(account)} record={record} credentials={items} publicUrl={config.publicUrl} toast={toast} />);
+  });
+
+  app.get('/credentials/new', async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    return sendPage(reply, <NewCredentialPage csrf={reply.generateCsrf()} who={displayName(account)} />);
+  });
+
+  app.post('/credentials', async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    const name = field(req.body, 'name');
+    try {
+      const { credential, key, secret } = await credentials.create(account.patientId, account.id, name);
+      await services.audit.record({
+        actorKind: 'patient', actorId: account.id, action: 'credential.create', patientId: account.patientId, credentialId: credential.id, ip: req.ip, detail: { name: credential.name },
+      });
+      // The reveal is this POST's own response: there is no URL that shows the values again.
+      noStore(reply);
+      return sendPage(reply, <RevealPage csrf={reply.generateCsrf()} who={displayName(account)} name={credential.name} keyValue={key} secret={secret} publicUrl={config.publicUrl} />);
+    } catch (err) {
+      if (!(err instanceof CredentialError)) throw err;
+      return sendPage(reply, <NewCredentialPage csrf={reply.generateCsrf()} who={displayName(account)} error={err.message} name={name.slice(0, 200)} />, 400);
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/credentials/:id/delete', async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    const credential = await credentials.get(req.params.id);
+    if (!credential || credential.patientId !== account.patientId) return reply.redirect('/portal/history#fhir-api-access', 303);
+    return sendPage(reply, <ConfirmDeletePage csrf={reply.generateCsrf()} who={displayName(account)} id={credential.id} name={credential.name} />);
+  });
+
+  app.post<{ Params: { id: string } }>('/credentials/:id/delete', async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    // Only the owner's credential can match (revoke checks the patient id).
+    const revoked = await credentials.revoke(req.params.id, `patient:${account.id}`, account.patientId);
+    if (revoked) {
+      await services.audit.record({
+        actorKind: 'patient', actorId: account.id, action: 'credential.delete', patientId: account.patientId, credentialId: revoked.id, ip: req.ip, detail: { name: revoked.name },
+      });
+    }
+    return reply.redirect(`/portal/history?deleted=${revoked ? 1 : 0}#fhir-api-access`, 303);
+  });
+}
