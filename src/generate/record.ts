@@ -6,6 +6,7 @@ import { PatientContext, type VisitKind } from './context.js';
 import { DAY, YEAR } from './dates.js';
 import { createEncounter } from './encounters.js';
 import { addAllergies } from './allergies.js';
+import { addProblem } from './conditions.js';
 import { newImmunizationState } from './immunizations.js';
 import { createPatient, createRelatedPerson } from './patient.js';
 import { Rng } from './prng.js';
@@ -111,6 +112,13 @@ export function buildPatientBundle(seed: number, index: number, asOf: number, di
     state.lastVisit = start;
   }
 
+  if (full) {
+    // A resolved problem: iron deficiency found at 16, treated, resolved at 17.
+    addProblem(ctx, {
+      code: ['sct', '87522002', 'Iron deficiency anemia (disorder)'], onset: demo.birthMs + 16.2 * YEAR,
+      recorded: demo.birthMs + 16.25 * YEAR, asserter: ctx.pcp.ref, abatement: demo.birthMs + 17.1 * YEAR,
+    });
+  }
   addAllergies(ctx, historyStart);
   const problems: ActiveProblem[] = chronic
     .filter((c) => c.condition)
