@@ -56,7 +56,8 @@ export async function resolveIncludes(db: Queryable, query: SearchQuery, scope: 
 /** Resources that `sources` reference through `spec.param`. */
 function forward(db: Queryable, spec: IncludeSpec, sources: FoundRow[], scope: Scope): Promise<FoundRow[]> {
   const s = scopePredicate(scope, 'r');
-  const params: SqlValue[] = [spec.sourceType];
+  // The sources' type is implied by x.res; leaving x.type out keeps SQLite on idx_reference_res.
+  const params: SqlValue[] = [];
   let cond = '';
   if (spec.param !== '*') {
     cond += ' AND x.param = ?';
@@ -68,7 +69,7 @@ function forward(db: Queryable, spec: IncludeSpec, sources: FoundRow[], scope: S
   }
   return db.all<FoundRow>(
     `SELECT r.seq, r.type, r.id, r.content FROM idx_reference x JOIN resources r ON r.type = x.target_type AND r.id = x.target_id` +
-      ` WHERE x.res IN (${placeholders(sources.length)}) AND x.type = ?${cond} AND r.deleted = 0 AND ${s.sql} ORDER BY r.seq LIMIT ?`,
+      ` WHERE x.res IN (${placeholders(sources.length)})${cond} AND r.deleted = 0 AND ${s.sql} ORDER BY r.seq LIMIT ?`,
     [...sources.map((r) => r.seq), ...params, ...s.params, MAX_INCLUDED],
   );
 }

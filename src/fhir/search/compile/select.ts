@@ -64,7 +64,7 @@ export function pageSql(query: SearchQuery, scope: Scope, limit: number): Sql {
       params: [...where.params, ...after.params, limit],
     };
   }
-  const keys = query.sort.map((k) => sortExpression(k, query.resourceType, 'r'));
+  const keys = query.sort.map((k) => sortExpression(k, 'r'));
   const cols = keys.map((k, i) => `${k.sql} AS k${i}`).join(', ');
   const keyNames = keys.map((_, i) => `k${i}`);
   const order = (alias: string) => [...query.sort.map((k, i) => `${alias}.k${i}${k.desc ? ' DESC' : ''}`), `${alias}.seq`].join(', ');

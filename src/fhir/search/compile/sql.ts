@@ -45,9 +45,11 @@ export function placeholders(n: number): string {
 export function inIndex(ctx: CompileContext, table: string, param: string, cond: Sql | undefined, negate = false): Sql {
   const where = cond ? ` AND ${cond.sql}` : '';
   if (ctx.correlate) {
+    // `x.type` is implied by `x.res` (the row's type is already fixed by the query); leaving
+    // it out steers SQLite to the idx_*_res index instead of a range scan over the whole type.
     return {
-      sql: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} x WHERE x.res = ${ctx.alias}.seq AND x.type = ? AND x.param = ?${where})`,
-      params: [ctx.type, param, ...(cond ? cond.params : [])],
+      sql: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} x WHERE x.res = ${ctx.alias}.seq AND x.param = ?${where})`,
+      params: [param, ...(cond ? cond.params : [])],
     };
   }
   return {
