@@ -74,7 +74,7 @@ export function RevealPage(props: Base & { name: string; keyValue: string; secre
         <p class="muted">For security purposes, once you click Done you will not be able to copy the key and secret again.</p>
         <HowToUse publicUrl={props.publicUrl} />
         <div class="actions">
-          <a class="button primary" href="/portal/history#fhir-api-access" data-testid="credential-done">
+          <a class="button primary" href="/portal/history?done=1#fhir-api-access" data-testid="credential-done">
             Done
           </a>
         </div>
