@@ -1,0 +1,67 @@
+/**
+ * Bench data: a fresh database loaded with generated patients (or Synthea bundles from a
+ * folder), one patient picked for the cases, and a credential for it.
+ */
+import { enablePortal } from '../src/accounts/enablement.js';
+import { loadConfig } from '../src/config/config.js';
+import { generatePatients, generateProviders } from '../src/generate/index.js';
+import { importBundle, importFiles } from '../src/importer/index.js';
+import { createServices } from '../src/services.js';
+
+export interface BenchData {
+  patientId: string;
+  patientResources: number;
+  observationCode: string;
+  key: string;
+  secret: string;
+  imported: number;
+  importSeconds: number;
+}
+
+export async function loadBenchData(databaseUrl: string, options: { patients: number; data?: string; log: (s: string) => void }): Promise<BenchData> {
+  const config = loadConfig({}, { databaseUrl, demo: false, logLevel: 'warn' });
+  const services = await createServices(config);
+  try {
+    const started = process.hrtime.bigint();
+    let imported = 0;
+    if (options.data) {
+      const result = await importFiles(services.store, [options.data], {
+        onProgress: (p) => options.log(`\r  file ${p.fileIndex}/${p.fileCount}, ${p.totals.resources} resources`),
+      });
+      imported = result.resources;
+    } else {
+      imported += (await importBundle(services.store, generateProviders(1), { source: 'providers' })).resources;
+      let n = 0;
+      for (const bundle of generatePatients({ count: options.patients, seed: 1 })) {
+        imported += (await importBundle(services.store, bundle, { source: 'generated' })).resources;
+        if (++n % 50 === 0) options.log(`\r  imported ${n}/${options.patients} patients, ${imported} resources`);
+      }
+    }
+    const importSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    options.log(`\r  imported ${imported} resources in ${importSeconds.toFixed(1)} s (${Math.round(imported / importSeconds)} resources/s)\n`);
+
+    // The patient with the largest record: the hardest case for $everything and the searches.
+    const top = await services.db.get<{ patient: string; n: number }>(
+      'SELECT patient, COUNT(*) AS n FROM compartment GROUP BY patient ORDER BY n DESC LIMIT 1',
+    );
+    const code = await services.db.get<{ code: string; system: string }>(
+      `SELECT t.system, t.code, COUNT(*) AS n FROM idx_token t JOIN compartment c ON c.res = t.res
+       WHERE c.patient = ? AND t.type = 'Observation' AND t.param = 'code' AND t.system = 'http://loinc.org'
+       GROUP BY t.system, t.code ORDER BY n DESC LIMIT 1`,
+      [top!.patient],
+    );
+    const { account } = await enablePortal(services, { patientId: top!.patient, username: 'benchpatient', by: { kind: 'system', id: 'bench' } });
+    const { key, secret } = await services.credentials.create(top!.patient, account.id, 'Benchmark');
+    return {
+      patientId: top!.patient,
+      patientResources: Number(top!.n),
+      observationCode: `${code!.system}|${code!.code}`,
+      key,
+      secret,
+      imported,
+      importSeconds,
+    };
+  } finally {
+    await services.close();
+  }
+}
