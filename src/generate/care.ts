@@ -48,8 +48,8 @@ export function addCarePlan(ctx: PatientContext, problems: readonly ActiveProble
     created: ctx.dateTime(lastVisit),
     author: ctx.pcp.ref,
     ...(careTeam ? { careTeam: [ctx.refTo(careTeam)] } : {}),
-    addresses: problems.map((p) => ctx.refTo(p.condition)),
-    goal: goals.map((g) => ctx.refTo(g)),
+    ...(problems.length ? { addresses: problems.map((p) => ctx.refTo(p.condition)) } : {}),
+    ...(goals.length ? { goal: goals.map((g) => ctx.refTo(g)) } : {}),
   });
 }
 
