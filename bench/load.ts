@@ -5,7 +5,7 @@
 import autocannon from 'autocannon';
 
 const options = JSON.parse(process.argv[2]) as autocannon.Options;
-const result = await autocannon({ ...options, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+const result = await autocannon({ ...options, renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false } as autocannon.Options);
 process.stdout.write(JSON.stringify({
   requests: result.requests.total,
   rps: result.requests.average,

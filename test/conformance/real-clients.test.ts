@@ -1,5 +1,6 @@
-import Client from 'fhir-kit-client';
+import type FhirKitClient from 'fhir-kit-client';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../../src/importer/index.js';
 import { basic, createTestApp, type TestApp } from '../helpers/app.js';
@@ -16,6 +17,8 @@ const FILE = 'Kermit_Trantow_f1a650a5-737e-4fd7-828e-03c3348b9524.json';
 const PATIENT = '1f456f0a-acb1-4728-82af-01ca57083c7b';
 
 type Json = Record<string, any>;
+// fhir-kit-client is CommonJS; require() gives the class itself.
+const Client = createRequire(import.meta.url)('fhir-kit-client') as new (config: { baseUrl: string; bearerToken?: string }) => InstanceType<typeof FhirKitClient.default>;
 
 describe.runIf(SAMPLE_DATA).each(await backends())('real FHIR clients on %s', (kind) => {
   let t: TestApp;
