@@ -54,6 +54,10 @@ export function buildPatientBundle(seed: number, index: number, asOf: number, di
     lastVisit: historyStart,
   };
 
+  // Children see a pediatrician, adults the primary care clinician.
+  const pediatrician = ageNow < 18 ? ctx.pcp : ctx.staff('pediatrics');
+  const clinicianAt = (t: number) => ((t - demo.birthMs) / YEAR < 18 ? pediatrician : ctx.pcp);
+
   // The visit plan, then visits in time order.
   const plan: Planned[] = [];
   const push = (at: number, kind: VisitKind, detail = 0) => {
@@ -85,19 +89,18 @@ export function buildPatientBundle(seed: number, index: number, asOf: number, di
     const start = localTime(p.at, ctx.tz, rng.int(8 * 4, 16 * 4) * 15);
     if (start > end) continue;
     if (p.kind === 'wellness') {
-      const staff = (start - demo.birthMs) / YEAR < 18 ? ctx.staff('pediatrics') : ctx.pcp;
-      wellnessVisit(ctx, state, createEncounter(ctx, { kind: 'wellness', start, minutes: 30, staff }));
+      wellnessVisit(ctx, state, createEncounter(ctx, { kind: 'wellness', start, minutes: 30, staff: clinicianAt(start) }));
     } else if (p.kind === 'followup') {
       const c = chronic[p.detail];
       const virtual = rng.chance(0.15);
-      const visit = createEncounter(ctx, { kind: 'followup', start, minutes: 20, staff: ctx.pcp, reasonCode: c.def.code, virtual, ...(c.condition ? { reasonRef: ctx.refTo(c.condition) } : {}) });
+      const visit = createEncounter(ctx, { kind: 'followup', start, minutes: 20, staff: clinicianAt(start), reasonCode: c.def.code, virtual, ...(c.condition ? { reasonRef: ctx.refTo(c.condition) } : {}) });
       followupVisit(ctx, state, visit, c);
     } else if (p.kind === 'specialist') {
       const c = chronic[p.detail];
       specialistVisit(ctx, state, createEncounter(ctx, { kind: 'specialist', start, minutes: 45, staff: ctx.staff('cardiology'), reasonCode: c.def.code }), c);
     } else if (p.kind === 'acute') {
       const def = pickAcute(ctx, start);
-      acuteVisit(ctx, state, createEncounter(ctx, { kind: 'acute', start, minutes: 20, staff: ctx.pcp, reasonCode: def.reason }), def);
+      acuteVisit(ctx, state, createEncounter(ctx, { kind: 'acute', start, minutes: 20, staff: clinicianAt(start), reasonCode: def.reason }), def);
     } else if (p.kind === 'emergency') {
       const edStaff = ctx.staff('emergency');
       const ed = createEncounter(ctx, { kind: 'emergency', start, minutes: rng.int(180, 360), staff: edStaff, reasonCode: p.detail === 1 ? ['sct', '21522001', 'Abdominal pain (finding)'] : p.detail === 2 ? ['sct', '29857009', 'Chest pain (finding)'] : ['sct', '267036007', 'Dyspnea (finding)'] });
