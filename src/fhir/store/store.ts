@@ -4,7 +4,7 @@ import type { SearchRegistry } from '../search/types.js';
 import { type Scope, scopePredicate } from '../scope.js';
 import type { FhirStoreReader, PutResult, Resource, StoreTx, StoredResource } from './types.js';
 import { assertStorable } from './validate.js';
-import { deleteIndex, deleteSearchRows, writeIndex } from './write-index.js';
+import { IndexBuffer, deleteIndex, deleteSearchRows } from './write-index.js';
 
 export type SearchIds = (q: Queryable, registry: SearchRegistry, type: string, params: Array<[string, string]>) => Promise<string[]>;
 
@@ -40,38 +40,43 @@ interface Row {
 export function createStore(db: Db, registry: SearchRegistry, options: StoreOptions): FhirStore {
   const now = options.now ?? Date.now;
 
-  const read = async (scope: Scope, type: string, id: string): Promise<StoredResource | undefined> => {
+  const readRow = async (scope: Scope, type: string, id: string): Promise<Row | undefined> => {
     const s = scopePredicate(scope, 'r');
-    const row = await db.get<Row>(
+    return db.get<Row>(
       `SELECT r.seq, r.version, r.last_updated, r.deleted, r.content FROM resources r WHERE r.type = ? AND r.id = ? AND ${s.sql}`,
       [type, id, ...s.params],
     );
+  };
+
+  const read = async (scope: Scope, type: string, id: string): Promise<StoredResource | undefined> => {
+    const row = await readRow(scope, type, id);
     return row && toStored(type, id, row);
   };
 
+  // The current version lives in `resources`; `resource_history` holds the earlier ones.
+  // Visibility is decided once, by the scoped read of the current row.
   const vread = async (scope: Scope, type: string, id: string, version: number): Promise<StoredResource | undefined> => {
-    const s = scopePredicate(scope, 'r');
+    const current = await readRow(scope, type, id);
+    if (!current) return undefined;
+    if (current.version === version) return toStored(type, id, current);
     const row = await db.get<Row>(
-      `SELECT r.seq, h.version, h.last_updated, h.deleted, h.content FROM resources r
-       JOIN resource_history h ON h.res = r.seq AND h.version = ?
-       WHERE r.type = ? AND r.id = ? AND ${s.sql}`,
-      [version, type, id, ...s.params],
+      'SELECT res AS seq, version, last_updated, deleted, content FROM resource_history WHERE res = ? AND version = ?',
+      [current.seq, version],
     );
     return row && toStored(type, id, row);
   };
 
   const history = async (scope: Scope, type: string, id: string): Promise<StoredResource[]> => {
-    const s = scopePredicate(scope, 'r');
+    const current = await readRow(scope, type, id);
+    if (!current) return [];
     const rows = await db.all<Row>(
-      `SELECT r.seq, h.version, h.last_updated, h.deleted, h.content FROM resources r
-       JOIN resource_history h ON h.res = r.seq
-       WHERE r.type = ? AND r.id = ? AND ${s.sql} ORDER BY h.version DESC`,
-      [type, id, ...s.params],
+      'SELECT res AS seq, version, last_updated, deleted, content FROM resource_history WHERE res = ? ORDER BY version DESC',
+      [current.seq],
     );
-    return rows.map((row) => toStored(type, id, row));
+    return [current, ...rows].map((row) => toStored(type, id, row));
   };
 
-  const txApi = (q: Queryable): StoreTx => ({
+  const txApi = (q: Queryable, index: IndexBuffer): StoreTx => ({
     async put(resource: Resource): Promise<PutResult> {
       assertStorable(resource, registry);
       const { resourceType: type, id } = resource;
@@ -82,12 +87,15 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
       const version = current ? current.version + 1 : 1;
       // lastUpdated never goes backwards for a resource, even if the clock does.
       const lastUpdated = Math.max(now(), current ? current.last_updated + 1 : 0);
-      const json = serialize(resource, version, lastUpdated);
-      const rows = indexResource(JSON.parse(json) as Resource, registry);
+      const stored = withMeta(resource, version, lastUpdated);
+      const json = JSON.stringify(stored);
+      const rows = indexResource(stored, registry);
       let seq: number;
       if (current) {
         seq = current.seq;
+        await archive(q, seq);
         await q.run('UPDATE resources SET version = ?, last_updated = ?, deleted = 0, content = ? WHERE seq = ?', [version, lastUpdated, json, seq]);
+        await index.flush(); // rows of this resource may still be queued from earlier in the transaction
         await deleteIndex(q, seq);
       } else {
         const inserted = await q.get<{ seq: number }>(
@@ -96,8 +104,7 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
         );
         seq = inserted!.seq;
       }
-      await q.run('INSERT INTO resource_history (res, version, last_updated, deleted, content) VALUES (?, ?, ?, 0, ?)', [seq, version, lastUpdated, json]);
-      await writeIndex(q, seq, type, rows);
+      await index.add(seq, type, rows);
       return { type, id, version, changed: true, created: !current || current.deleted === 1 };
     },
 
@@ -106,13 +113,17 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
       if (!current || current.deleted) return;
       const version = current.version + 1;
       const lastUpdated = Math.max(now(), current.last_updated + 1);
-      const json = serialize({ resourceType: type, id }, version, lastUpdated);
+      const json = JSON.stringify(withMeta({ resourceType: type, id }, version, lastUpdated));
+      await archive(q, current.seq);
       await q.run('UPDATE resources SET version = ?, last_updated = ?, deleted = 1, content = ? WHERE seq = ?', [version, lastUpdated, json, current.seq]);
-      await q.run('INSERT INTO resource_history (res, version, last_updated, deleted, content) VALUES (?, ?, ?, 1, ?)', [current.seq, version, lastUpdated, json]);
+      await index.flush();
       await deleteSearchRows(q, current.seq);
     },
 
-    searchIds: (type, params) => options.searchIds(q, registry, type, params),
+    async searchIds(type, params) {
+      await index.flush(); // searches see this transaction's own writes
+      return options.searchIds(q, registry, type, params);
+    },
 
     async exists(type: string, id: string): Promise<boolean> {
       return (await q.get('SELECT 1 AS x FROM resources WHERE type = ? AND id = ? AND deleted = 0', [type, id])) !== undefined;
@@ -125,7 +136,13 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
     read,
     vread,
     history,
-    transaction: (fn) => db.transaction((q) => fn(txApi(q))),
+    transaction: (fn) =>
+      db.transaction(async (q) => {
+        const index = new IndexBuffer(q);
+        const result = await fn(txApi(q, index));
+        await index.flush();
+        return result;
+      }),
   };
 }
 
@@ -133,11 +150,16 @@ function toStored(type: string, id: string, row: Row): StoredResource {
   return { type, id, version: row.version, lastUpdated: row.last_updated, deleted: row.deleted === 1, json: row.content };
 }
 
-/** The JSON text stored and served: resourceType, id and meta first, then the rest as given. */
-function serialize(resource: Resource, version: number, lastUpdated: number): string {
+/** Copies the current version of a resource into the history, inside the database. */
+function archive(q: Queryable, seq: number): Promise<number> {
+  return q.run('INSERT INTO resource_history (res, version, last_updated, deleted, content) SELECT seq, version, last_updated, deleted, content FROM resources WHERE seq = ?', [seq]);
+}
+
+/** The resource as stored and served: resourceType, id and meta first, then the rest as given. */
+function withMeta(resource: Resource, version: number, lastUpdated: number): Resource {
   const { resourceType, id, meta, ...rest } = resource;
   const m = { ...(meta ?? {}), versionId: String(version), lastUpdated: new Date(lastUpdated).toISOString() };
-  return JSON.stringify({ resourceType, id, meta: m, ...rest });
+  return { resourceType, id, meta: m, ...rest };
 }
 
 /** Equal apart from the server-managed meta.versionId and meta.lastUpdated. */
