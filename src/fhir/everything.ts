@@ -8,7 +8,7 @@ const PAGE = 500;
  * the shared resources it references. Memory stays flat however large the record is.
  * https://hl7.org/fhir/R4/patient-operation-everything.html
  */
-export async function* everythingBundle(db: Db, patientId: string, baseUrl: string, selfUrl: string): AsyncGenerator<string> {
+export async function* everythingBundle(db: Db, patientId: string, baseUrl: string, selfUrl: string, types?: readonly string[]): AsyncGenerator<string> {
   yield `{"resourceType":"Bundle","type":"searchset","link":[{"relation":"self","url":${JSON.stringify(selfUrl)}}],"entry":[`;
   let first = true;
   const entry = (row: { type: string; id: string; content: string }) => {
@@ -18,13 +18,13 @@ export async function* everythingBundle(db: Db, patientId: string, baseUrl: stri
   };
   let after = 0;
   for (;;) {
-    const q = everythingQueries(patientId, after, PAGE).compartment;
+    const q = everythingQueries(patientId, after, PAGE, types).compartment;
     const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
     if (rows.length > 0) yield rows.map(entry).join('');
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1].seq;
   }
-  const s = everythingQueries(patientId, 0, 0).shared;
+  const s = everythingQueries(patientId, 0, 0, types).shared;
   const shared = await db.all<{ seq: number; type: string; id: string; content: string }>(s.sql, s.params);
   for (let i = 0; i < shared.length; i += PAGE) yield shared.slice(i, i + PAGE).map(entry).join('');
   yield ']}';

@@ -1,4 +1,6 @@
 import type { SqlValue } from '../db/db.js';
+import { indexResource } from './search/indexer.js';
+import type { SearchRegistry } from './search/types.js';
 
 /**
  * Whose data a request may see. This module is the only place that decides it: every
@@ -9,12 +11,25 @@ import type { SqlValue } from '../db/db.js';
  * Patient itself) and (2) shared resources — of the types below — referenced by something
  * in that compartment.
  */
-export type Scope = { readonly kind: 'all' } | { readonly kind: 'patient'; readonly patientId: string };
+export type Scope =
+  | { readonly kind: 'all' }
+  | {
+      readonly kind: 'patient';
+      readonly patientId: string;
+      /**
+       * The resource types the credential's SMART scopes grant (absent = every type). A
+       * token for `patient/Observation.rs` must not receive Patient or Condition through
+       * `_include`, `_revinclude`, a chain or `$everything` either, so the types are part
+       * of the scope, not a check on the searched type only.
+       */
+      readonly types?: readonly string[];
+    };
 
 export const ALL: Scope = Object.freeze({ kind: 'all' });
 
-export function patientScope(patientId: string): Scope {
-  return Object.freeze({ kind: 'patient', patientId });
+export function patientScope(patientId: string, types?: Iterable<string>): Scope {
+  if (types === undefined) return Object.freeze({ kind: 'patient', patientId });
+  return Object.freeze({ kind: 'patient', patientId, types: Object.freeze([...new Set(types)].sort()) });
 }
 
 /** Resource types a patient may see when (and only when) their own records reference them. */
@@ -37,14 +52,41 @@ export const SHARED_TYPES: readonly string[] = [
 export function scopePredicate(scope: Scope, alias = 'r'): { sql: string; params: SqlValue[] } {
   if (scope.kind === 'all') return { sql: '1=1', params: [] };
   const shared = SHARED_TYPES.map(() => '?').join(', ');
+  const types = typeRestriction(scope, alias);
+  // A shared-type resource that sits in some patient's compartment (a Device with
+  // `patient`) is that patient's, not shared: another patient's reference to it opens nothing.
   return {
     sql:
-      `(${alias}.seq IN (SELECT c.res FROM compartment c WHERE c.patient = ?)` +
+      // EXISTS, not IN (SELECT …): a point lookup on compartment's primary key per candidate
+      // row, instead of materialising the whole compartment for every query.
+      `((EXISTS (SELECT 1 FROM compartment c WHERE c.patient = ? AND c.res = ${alias}.seq)` +
       ` OR (${alias}.type IN (${shared}) AND EXISTS (` +
       `SELECT 1 FROM refs f JOIN compartment c2 ON c2.res = f.res` +
-      ` WHERE f.target_type = ${alias}.type AND f.target_id = ${alias}.id AND c2.patient = ?)))`,
-    params: [scope.patientId, ...SHARED_TYPES, scope.patientId],
+      ` WHERE f.target_type = ${alias}.type AND f.target_id = ${alias}.id AND c2.patient = ?)` +
+      ` AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = ${alias}.seq)))${types.sql})`,
+    params: [scope.patientId, ...SHARED_TYPES, scope.patientId, ...types.params],
   };
+}
+
+function typeRestriction(scope: Scope, alias: string): { sql: string; params: SqlValue[] } {
+  if (scope.kind !== 'patient' || scope.types === undefined) return { sql: '', params: [] };
+  if (scope.types.length === 0) return { sql: ' AND 1=0', params: [] };
+  return { sql: ` AND ${alias}.type IN (${scope.types.map(() => '?').join(', ')})`, params: [...scope.types] };
+}
+
+/**
+ * Whether one stored version of an in-scope resource may be shown (vread, `_history`).
+ * The scope predicate looks at the current version only; an earlier version written while
+ * the resource was in another patient's compartment (a misfiled result moved to the right
+ * patient) holds that patient's data, so each earlier version is checked on its own
+ * content: it must be in this patient's compartment, or be a shared resource in nobody's.
+ * Deletion markers carry no content and stay visible.
+ */
+export function versionInScope(scope: Scope, type: string, json: string, deleted: boolean, registry: SearchRegistry): boolean {
+  if (scope.kind === 'all' || deleted) return true;
+  const compartments = indexResource(JSON.parse(json) as Record<string, unknown>, registry).compartments;
+  if (compartments.includes(scope.patientId)) return true;
+  return compartments.length === 0 && SHARED_TYPES.includes(type);
 }
 
 /**
@@ -53,22 +95,24 @@ export function scopePredicate(scope: Scope, alias = 'r'): { sql: string; params
  * compartment itself (keyset-paged on seq) and the shared resources it references. They
  * select exactly what scopePredicate(patientScope(id)) admits.
  */
-export function everythingQueries(patientId: string, afterSeq: number, limit: number) {
+export function everythingQueries(patientId: string, afterSeq: number, limit: number, types?: readonly string[]) {
   const shared = SHARED_TYPES.map(() => '?').join(', ');
+  const only = typeRestriction(types ? patientScope(patientId, types) : ALL, 'r');
   return {
     compartment: {
       sql:
         'SELECT r.seq, r.type, r.id, r.content FROM compartment c JOIN resources r ON r.seq = c.res' +
-        ' WHERE c.patient = ? AND c.res > ? AND r.deleted = 0 ORDER BY c.res LIMIT ?',
-      params: [patientId, afterSeq, limit] as SqlValue[],
+        ` WHERE c.patient = ? AND c.res > ? AND r.deleted = 0${only.sql} ORDER BY c.res LIMIT ?`,
+      params: [patientId, afterSeq, ...only.params, limit] as SqlValue[],
     },
     shared: {
       sql:
         'SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE r.deleted = 0 AND r.seq IN (' +
         'SELECT r2.seq FROM compartment c JOIN refs f ON f.res = c.res' +
         ` JOIN resources r2 ON r2.type = f.target_type AND r2.id = f.target_id WHERE c.patient = ? AND r2.type IN (${shared}))` +
+        ` AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)${only.sql}` +
         ' ORDER BY r.seq',
-      params: [patientId, ...SHARED_TYPES] as SqlValue[],
+      params: [patientId, ...SHARED_TYPES, ...only.params] as SqlValue[],
     },
   };
 }

@@ -105,7 +105,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     await core.read(scope, 'Patient', id);
     if (scope.kind === 'patient' && scope.patientId !== id) throw errors.notFound('Patient', id);
     reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
-    return reply.send(Readable.from(everythingBundle(services.db, id, baseUrl, config.publicUrl + request.url)));
+    return reply.send(Readable.from(everythingBundle(services.db, id, baseUrl, config.publicUrl + request.url, scope.kind === 'patient' ? scope.types : undefined)));
   });
 
   registerSearchRoutes(app, { services, baseUrl, scopeFor });

@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../../db/db.js';
 import { indexResource } from '../search/indexer.js';
 import type { SearchRegistry } from '../search/types.js';
-import { type Scope, scopePredicate } from '../scope.js';
+import { type Scope, scopePredicate, versionInScope } from '../scope.js';
 import type { FhirStoreReader, PutResult, Resource, StoreTx, StoredResource } from './types.js';
 import { assertStorable } from './validate.js';
 import { IndexBuffer, deleteIndex, deleteSearchRows } from './write-index.js';
@@ -63,7 +63,7 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
       'SELECT res AS seq, version, last_updated, deleted, content FROM resource_history WHERE res = ? AND version = ?',
       [current.seq, version],
     );
-    return row && toStored(type, id, row);
+    return row && versionVisible(scope, type, row) ? toStored(type, id, row) : undefined;
   };
 
   const history = async (scope: Scope, type: string, id: string): Promise<StoredResource[]> => {
@@ -73,8 +73,11 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
       'SELECT res AS seq, version, last_updated, deleted, content FROM resource_history WHERE res = ? ORDER BY version DESC',
       [current.seq],
     );
-    return [current, ...rows].map((row) => toStored(type, id, row));
+    return [current, ...rows.filter((row) => versionVisible(scope, type, row))].map((row) => toStored(type, id, row));
   };
+
+  // An earlier version may predate a move into this patient's compartment (see versionInScope).
+  const versionVisible = (scope: Scope, type: string, row: Row) => versionInScope(scope, type, row.content, Boolean(row.deleted), registry);
 
   const txApi = (q: Queryable, index: IndexBuffer): StoreTx => ({
     async put(resource: Resource): Promise<PutResult> {
