@@ -7,6 +7,7 @@
  * ratio to the ceiling; writes the results as JSON too.
  *
  *   npm run bench -- [--patients N] [--data DIR] [--db sqlite|postgres|both] [--duration S] [--connections C]
+ *                    [--cases TEXT] [--profile DIR] [--out DIR]
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,13 +48,17 @@ interface Row {
   ceiling: Measure[];
 }
 
-const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out']);
+const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile']);
 const patients = Number(flags.get('patients') ?? 1000);
 const duration = Number(flags.get('duration') ?? 10);
 const connections = Number(flags.get('connections') ?? 32);
 const data = flags.get('data') as string | undefined;
 const which = (flags.get('db') as string | undefined) ?? 'both';
 const outDir = (flags.get('out') as string | undefined) ?? 'bench/results';
+/** Only the cases whose name contains this text (e.g. --cases read). */
+const only = flags.get('cases') as string | undefined;
+/** Write a CPU profile of the server (node --cpu-prof) into this folder. */
+const profileDir = flags.get('profile') as string | undefined;
 const log = (s: string) => process.stderr.write(s);
 
 async function main() {
@@ -86,14 +91,15 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     const benchData = await loadBenchData(databaseUrl, { patients, data, log });
     const port = 30000 + Math.floor(Math.random() * 10000);
     const base = `http://127.0.0.1:${port}`;
-    const server = spawn(process.execPath, ['bin/chartkey.js', 'serve'], {
+    const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const server = spawn(process.execPath, [...nodeFlags, 'bin/chartkey.js', 'serve'], {
       env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, CHARTKEY_DEMO: '0', LOG_LEVEL: 'warn', PUBLIC_URL: base },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(server);
     await waitFor(`${base}/readyz`);
 
-    const cases = await buildCases(base, benchData);
+    const cases = (await buildCases(base, benchData)).filter((c) => !only || c.name.includes(only));
     const rows: Row[] = [];
     for (const [i, c] of cases.entries()) {
       const res = await fetch(base + c.path, { method: c.method, headers: c.headers, body: c.body });
@@ -134,7 +140,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     return summary;
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, profileDir ? 3000 : 500));
     rmSync(tmp, { recursive: true, force: true });
     if (db === 'postgres') {
       const admin = new pg.Client({ connectionString: PG_ADMIN });
