@@ -17,6 +17,9 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     loggerInstance: services.logger as unknown as FastifyBaseLogger,
     // Per-request log lines would cost more than the requests; metrics and the access log cover them.
     logController: new LogController({ disableRequestLogging: true }),
+    // A pino child per request (with its redaction setup) costs more than a FHIR read;
+    // request.log is the root logger, and error logs carry the method and path themselves.
+    childLoggerFactory: (logger) => logger,
     trustProxy: config.trustProxy,
     bodyLimit: 16 * 1024 * 1024,
     // Long query strings are an attack surface; FHIR searches stay far below this.

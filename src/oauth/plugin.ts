@@ -29,7 +29,7 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
       }
       const status = (err as { statusCode?: number }).statusCode ?? 500;
       if (status >= 400 && status < 500) return reply.code(status).send({ error: 'invalid_request', error_description: 'Malformed token request' });
-      request.log.error({ err }, 'token endpoint failed');
+      request.log.error({ err, method: request.method, path: request.url.split('?')[0] }, 'token endpoint failed');
       return reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
     });
 

@@ -37,7 +37,7 @@ export function fhirErrorHandler(err: FastifyError | Error, request: FastifyRequ
       : 'Bad request';
     return send(reply, status, outcome([{ severity: 'error', code: status === 413 ? 'too-long' : 'invalid', diagnostics: message }]));
   }
-  request.log.error({ err }, 'FHIR request failed');
+  request.log.error({ err, method: request.method, path: request.url.split('?')[0] }, 'FHIR request failed');
   return send(reply, 500, outcome([{ severity: 'error', code: 'exception', diagnostics: 'Internal server error' }]));
 }
 
