@@ -8,8 +8,9 @@ import type { SearchRegistry } from './search/types.js';
  *
  * A patient scope reaches (1) resources in that patient's compartment (the `compartment`
  * table, filled from R4 CompartmentDefinition/patient at write time, including the
- * Patient itself) and (2) shared resources — of the types below — referenced by something
- * in that compartment.
+ * Patient itself), (2) shared resources — of the types below — referenced by something
+ * in that compartment, and (3) the Provenance of that compartment's resources
+ * (provenanceOfPatient). Earlier versions of (3) stay hidden (versionInScope cannot tell).
  */
 export type Scope =
   | { readonly kind: 'all' }
@@ -63,9 +64,27 @@ export function scopePredicate(scope: Scope, alias = 'r'): { sql: string; params
       ` OR (${alias}.type IN (${shared}) AND EXISTS (` +
       `SELECT 1 FROM refs f JOIN compartment c2 ON c2.res = f.res` +
       ` WHERE f.target_type = ${alias}.type AND f.target_id = ${alias}.id AND c2.patient = ?)` +
-      ` AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = ${alias}.seq)))${types.sql})`,
-    params: [scope.patientId, ...SHARED_TYPES, scope.patientId, ...types.params],
+      ` AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = ${alias}.seq))` +
+      ` OR (${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)}))${types.sql})`,
+    params: [scope.patientId, ...SHARED_TYPES, scope.patientId, scope.patientId, scope.patientId, ...types.params],
   };
+}
+
+/**
+ * A Provenance is about its targets (https://hl7.org/fhir/R4/provenance.html), but R4's
+ * patient compartment holds one only when a target is the Patient itself. Inferno reads a
+ * patient's Provenance through `_revinclude=Provenance:target` on every US Core search
+ * (conformance/inferno-checklist.md §0), so one that targets a resource of this patient's
+ * compartment is theirs too — unless any of its references reaches another patient's
+ * compartment (it would name that patient's record). Decided when read, so the order in
+ * which a Provenance and its targets were written does not matter. Two parameters: the
+ * patient id, twice.
+ */
+function provenanceOfPatient(alias: string): string {
+  const inCompartment = (n: string) =>
+    `SELECT 1 FROM refs f${n} JOIN resources t${n} ON t${n}.type = f${n}.target_type AND t${n}.id = f${n}.target_id` +
+    ` JOIN compartment c${n} ON c${n}.res = t${n}.seq WHERE f${n}.res = ${alias}.seq`;
+  return `EXISTS (${inCompartment('4')} AND c4.patient = ?) AND NOT EXISTS (${inCompartment('5')} AND c5.patient <> ?)`;
 }
 
 function typeRestriction(scope: Scope, alias: string): { sql: string; params: SqlValue[] } {
@@ -92,8 +111,8 @@ export function versionInScope(scope: Scope, type: string, json: string, deleted
 /**
  * The two queries that enumerate everything in a patient's scope, in `seq` order, for
  * Patient/$everything (https://hl7.org/fhir/R4/patient-operation-everything.html): the
- * compartment itself (keyset-paged on seq) and the shared resources it references. They
- * select exactly what scopePredicate(patientScope(id)) admits.
+ * compartment itself (keyset-paged on seq) and the shared resources it references, with the
+ * Provenance of its resources. They select exactly what scopePredicate(patientScope(id)) admits.
  */
 export function everythingQueries(patientId: string, afterSeq: number, limit: number, types?: readonly string[]) {
   const shared = SHARED_TYPES.map(() => '?').join(', ');
@@ -109,10 +128,14 @@ export function everythingQueries(patientId: string, afterSeq: number, limit: nu
       sql:
         'SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE r.deleted = 0 AND r.seq IN (' +
         'SELECT r2.seq FROM compartment c JOIN refs f ON f.res = c.res' +
-        ` JOIN resources r2 ON r2.type = f.target_type AND r2.id = f.target_id WHERE c.patient = ? AND r2.type IN (${shared}))` +
-        ` AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)${only.sql}` +
+        ` JOIN resources r2 ON r2.type = f.target_type AND r2.id = f.target_id WHERE c.patient = ? AND r2.type IN (${shared})` +
+        // …and the Provenance of the compartment's resources (see provenanceOfPatient).
+        ' UNION SELECT p.seq FROM compartment c JOIN resources t ON t.seq = c.res JOIN refs f ON f.target_type = t.type AND f.target_id = t.id' +
+        " JOIN resources p ON p.seq = f.res WHERE c.patient = ? AND p.type = 'Provenance')" +
+        ` AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)` +
+        ` AND (r.type <> 'Provenance' OR (${provenanceOfPatient('r')}))${only.sql}` +
         ' ORDER BY r.seq',
-      params: [patientId, ...SHARED_TYPES, ...only.params] as SqlValue[],
+      params: [patientId, ...SHARED_TYPES, patientId, patientId, patientId, ...only.params] as SqlValue[],
     },
   };
 }
