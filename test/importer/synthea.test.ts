@@ -81,6 +81,7 @@ describe.skipIf(!SAMPLE_DATA).each(kinds)('Synthea import on %s', (kind) => {
     expect(result).toMatchObject({ imported: 10, created: 0, updated: 0 });
     expect(result.unchanged).toBe(result.resources);
     expect(await count(t.db, 'SELECT COUNT(*) AS n FROM resource_history')).toBe(history);
+    expect(await count(t.db, 'SELECT COUNT(*) AS n FROM resources WHERE version <> 1')).toBe(0);
   });
 
   const breakages: Array<[string, (b: any) => void, string, string]> = [
