@@ -1,6 +1,7 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from './config/config.js';
 import type { Services } from './services.js';
+import { fhirErrorHandler } from './fhir/http/errors.js';
 import { fhirPlugin } from './fhir/http/plugin.js';
 import { oauthPlugin } from './oauth/plugin.js';
 import { instrument } from './ops/instrument.js';
@@ -25,6 +26,9 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     // Long query strings are an attack surface; FHIR searches stay far below this.
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
+    // Errors raised before routing (a path segment over maxParamLength, a malformed
+    // %-escape) get their surface's error shape too, not Fastify's JSON echoing the path.
+    frameworkErrors: (err, request, reply) => frameworkError(err, request as FastifyRequest, reply as FastifyReply),
   });
   instrument(app, services.metrics);
   await app.register(opsPlugin, { services });
@@ -32,4 +36,10 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   await app.register(fhirPlugin, { prefix: '/fhir', services, config });
   await app.register(webPlugin, { services, config });
   return app;
+}
+
+function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (request.url.startsWith('/fhir')) return fhirErrorHandler(err, request, reply);
+  const status = err.statusCode === 414 ? 414 : 400;
+  return reply.code(status).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(status === 414 ? 'URI Too Long' : 'Bad Request');
 }

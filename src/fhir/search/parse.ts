@@ -4,7 +4,7 @@ import { parseClause } from './parse-clause.js';
 import {
   ignore, parseCount, parseElements, parseInclude, parseSort, parseSummary, parseTotal, type ParseContext,
 } from './parse-control.js';
-import { CURSOR_PARAM, DEFAULT_COUNT, type SearchQuery } from './query.js';
+import { type Clause, CURSOR_PARAM, DEFAULT_COUNT, type SearchQuery } from './query.js';
 import type { SearchRegistry } from './types.js';
 
 export interface ParseOptions {
@@ -18,6 +18,19 @@ export interface ParseOptions {
 export const MAX_PARAMS = 100;
 /** At most this many characters in one parameter value. */
 export const MAX_VALUE_LENGTH = 4096;
+/**
+ * At most this many values in one search, summed over its clauses, a chained target
+ * counting CHAIN_TERMS more (it carries its own scoped subquery). Without a bound, 100
+ * repeats of a 100-value chain compile to ~440 KB of SQL that SQLite needs seconds to
+ * plan, on the event loop: one request would stall every other.
+ */
+export const MAX_TERMS = 1000;
+const CHAIN_TERMS = 20;
+/**
+ * At most this many filtering parameters (AND-ed clauses) in one search: PostgreSQL
+ * plans 100 of them, even with two values each, in about three seconds of database CPU.
+ */
+export const MAX_CLAUSES = 30;
 
 /** Parameters that do not filter and that this layer ignores on purpose. */
 const IGNORED: ReadonlySet<string> = new Set(['_format', '_pretty']);
@@ -66,8 +79,22 @@ export function parseSearch(
       }
     }
   }
+  if (query.clauses.length > MAX_CLAUSES) throw errors.badParameter(`Too many filtering search parameters (at most ${MAX_CLAUSES})`);
+  if (query.clauses.reduce((n, c) => n + terms(c), 0) > MAX_TERMS) {
+    throw errors.badParameter(`Too many search values in one request (at most ${MAX_TERMS}, a chained parameter counting ${CHAIN_TERMS} more per target type)`);
+  }
   if (cursor !== undefined) query.cursor = decodeCursor(cursor, query.sort);
   return query;
+}
+
+function terms(clause: Clause): number {
+  switch (clause.kind) {
+    case 'chain': return clause.targets.reduce((n, t) => n + CHAIN_TERMS + terms(t.inner), 0);
+    case 'id': return clause.ids.length;
+    case 'missing': return 1;
+    case 'token': return clause.values.length + clause.texts.length;
+    default: return clause.values.length;
+  }
 }
 
 /**
