@@ -60,8 +60,11 @@ export async function runGroup(c: UsCoreClient, g: GroupDef): Promise<GroupRepor
     return report;
   }
 
-  // 2. Variants of the first search.
+  // 2. Variants of the first search, and the read of its first resource (UC read_test.rb).
   const variant = () => report.variants++;
+  variant();
+  const read = await c.read(g.type, scratch[0].id);
+  if (read.status !== 200 || read.body.resourceType !== g.type || read.body.id !== scratch[0].id) fail(`read ${g.type}/${scratch[0].id} → ${read.status}`);
   if (first.some(([p]) => p === 'patient')) {
     variant();
     const typed = first.map(([p, v]): [string, string] => [p, p === 'patient' ? `Patient/${v}` : v]);
