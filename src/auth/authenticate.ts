@@ -57,7 +57,8 @@ export function staffBasicStrategy(staff: StaffService, options: { ttlMs?: numbe
     if (header.scheme !== 'basic') return undefined;
     const k = createHmac('sha256', key).update(header.user).update('\0').update(header.password).digest('base64');
     const hit = cache.get(k);
-    if (hit && hit.until > now()) return hit.principal;
+    // The cache saves the Argon2id check only: a disabled account is refused at once.
+    if (hit && hit.until > now() && hit.principal.kind === 'staff' && (await staff.get(hit.principal.staffId))) return hit.principal;
     const user = await staff.verify(header.user, header.password);
     if (!user) return undefined;
     const principal: Principal = { kind: 'staff', staffId: user.id, username: user.username, scope: ALL };

@@ -62,6 +62,9 @@ export async function portalAuthRoutes(app: FastifyInstance, opts: { services: S
   app.post('/password/new', async (req, reply) => {
     const account = await requirePatient(services, req, reply, { allowMustChange: true });
     if (!account) return reply;
+    // This form skips the current password only because a temporary one was just used;
+    // anyone else changing a password goes through /portal/password and proves the old one.
+    if (!account.mustChangePassword) return reply.redirect('/portal/history', 303);
     const error = await setPassword(field(req.body, 'password'), field(req.body, 'confirm'), (p) => accounts.changePassword(account.id, p));
     if (error) return sendPage(reply, <FirstPasswordPage csrf={reply.generateCsrf()} who={displayName(account)} error={error} />, 400);
     await services.audit.record({ actorKind: 'patient', actorId: account.id, action: 'password.change', patientId: account.patientId, ip: req.ip, detail: { first: true } });

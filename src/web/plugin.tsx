@@ -24,6 +24,8 @@ const ASSETS = fileURLToPath(new URL('./assets/', import.meta.url));
 export async function webPlugin(app: FastifyInstance, opts: { services: Services; config: Config }): Promise<void> {
   const { services, config } = opts;
   await app.register(fastifyCookie, { secret: services.portal.keys.cookie.toString('base64') });
+  // Pages post HTML forms only: no JSON or text parsing (up to the app-wide 16 MB) before the CSRF check.
+  app.removeAllContentTypeParsers();
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyHelmet, {
     // A strict policy: only this server's own scripts, styles and images; no inline script.
@@ -58,6 +60,11 @@ export async function webPlugin(app: FastifyInstance, opts: { services: Services
     app.csrfProtection(req, reply, done);
   });
   app.setErrorHandler((err: FastifyError, req, reply) => errorPage(services, err, req, reply));
+  // Every page may show patient data or a form token: never stored by a browser or a proxy,
+  // so the Back button on a shared computer after sign-out shows nothing (assets excepted).
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/assets/')) reply.header('cache-control', 'no-store');
+  });
 
   await app.register(fastifyStatic, { root: ASSETS, prefix: '/assets/', decorateReply: false, maxAge: 3_600_000, index: false });
   await app.register(portalRoutes, { prefix: '/portal', services, config });
