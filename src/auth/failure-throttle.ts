@@ -21,6 +21,9 @@ export interface ThrottleLimits {
 
 export const DEFAULT_LIMITS: ThrottleLimits = { perKey: 10, perIp: 50, windowSeconds: 60 };
 
+/** Windows kept in memory before unthrottled and expired ones are dropped. */
+const MAX_WINDOWS = 100_000;
+
 const limitOf = (bucket: string, l: ThrottleLimits) => (bucket.startsWith('key:') ? l.perKey : l.perIp);
 
 export function memoryFailureThrottle(limits = DEFAULT_LIMITS, now: () => number = Date.now): FailureThrottle {
@@ -30,6 +33,12 @@ export function memoryFailureThrottle(limits = DEFAULT_LIMITS, now: () => number
     const w = windows.get(bucket);
     if (!w || now() - w.start >= windowMs) return undefined;
     return w;
+  };
+  // Bounded memory under a flood of random keys, without forgetting who is being throttled:
+  // clearing everything would let a flood of junk keys reset a guessing attack's counters.
+  const prune = () => {
+    for (const [b, w] of windows) if (now() - w.start >= windowMs || w.count < limitOf(b, limits)) windows.delete(b);
+    if (windows.size > MAX_WINDOWS) windows.clear(); // only throttled buckets left, and too many: last resort
   };
   return {
     async retryAfter(buckets) {
@@ -41,7 +50,7 @@ export function memoryFailureThrottle(limits = DEFAULT_LIMITS, now: () => number
       return wait;
     },
     async recordFailure(buckets) {
-      if (windows.size > 100_000) windows.clear(); // bounded memory under a flood of random keys
+      if (windows.size > MAX_WINDOWS) prune();
       for (const b of buckets) {
         const w = current(b);
         if (w) w.count++;
