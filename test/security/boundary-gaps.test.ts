@@ -100,6 +100,20 @@ describe.each(await backends())('patient boundary gaps on %s', (kind) => {
     expect(everything.body).toContain('"id":"dev-shared"');
   });
 
+  it("answers another patient's deleted resource exactly like one that never existed (404, not 410)", async () => {
+    await t.services.store.transaction(async (tx) => {
+      await tx.put({ resourceType: 'Condition', id: 'cb-gone', subject: { reference: 'Patient/pb' }, code: { text: 'Bravo condition' } });
+    });
+    await t.services.store.transaction(async (tx) => tx.delete('Condition', 'cb-gone'));
+    const normalize = (body: string, id: string) => body.replaceAll(id, 'ID');
+    for (const suffix of ['', '/_history', '/_history/1', '/_history/2']) {
+      const gone = await get(`/fhir/Condition/cb-gone${suffix}`);
+      const never = await get(`/fhir/Condition/cb-never${suffix}`);
+      expect(gone.statusCode, suffix).toBe(404);
+      expect(normalize(gone.body, 'cb-gone'), suffix).toBe(normalize(never.body, 'cb-never'));
+    }
+  });
+
   describe('SMART scopes narrower than patient/*', () => {
     const tokenFor = async (scope: string) => {
       const res = await t.app.inject({
