@@ -40,21 +40,38 @@ export async function executePlan(tx: StoreTx, entries: readonly PlannedEntry[],
     outcomes[i] = { index: e.loc.entry ?? i, fullUrl: e.fullUrl, type: e.type, id: e.id, outcome: 'deleted' };
   }
 
+  // Writes are stored in putMany batches. A conditional reference may match a resource
+  // written earlier in this bundle, so the batch so far is stored before one is resolved.
+  let batch: Array<{ i: number; resource: Resource }> = [];
+  const store = async () => {
+    if (batch.length === 0) return;
+    const writes = batch;
+    batch = [];
+    let results;
+    try {
+      results = await tx.putMany(writes.map((w) => w.resource));
+    } catch (err) {
+      // putMany validates every resource before writing any; name the entry at fault.
+      const at = writes.find((w) => err instanceof Error && err.message.includes(`${w.resource.resourceType}/${w.resource.id}`));
+      throw atLocation(err, entries[(at ?? writes[0]).i].loc);
+    }
+    for (const [k, { i }] of writes.entries()) {
+      const e = entries[i];
+      const result = results[k];
+      const outcome: EntryOutcomeKind = result.created ? 'created' : result.changed ? 'updated' : 'unchanged';
+      outcomes[i] = { index: e.loc.entry ?? i, fullUrl: e.fullUrl, type: e.type, id: result.id, outcome };
+    }
+  };
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
     if (e.method === 'DELETE' || outcomes[i] || skipped.has(i) || !e.resource) continue;
-    const id = finalIds[i];
+    if (resolver.needsLookup(e.resource)) await store();
     const replacements = await resolver.replacementsFor(e.resource, e.loc);
     let resource = rewriteReferences(e.resource, replacements);
-    if (resource.id !== id) resource = withId(resource, id);
-    try {
-      const result = await tx.put(resource);
-      const outcome: EntryOutcomeKind = result.created ? 'created' : result.changed ? 'updated' : 'unchanged';
-      outcomes[i] = { index: e.loc.entry ?? i, fullUrl: e.fullUrl, type: e.type, id: result.id, outcome };
-    } catch (err) {
-      throw atLocation(err, e.loc);
-    }
+    if (resource.id !== finalIds[i]) resource = withId(resource, finalIds[i]);
+    batch.push({ i, resource });
   }
+  await store();
   return outcomes.filter((o): o is EntryOutcome => o !== undefined);
 }
 

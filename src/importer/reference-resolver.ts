@@ -52,6 +52,15 @@ export class ReferenceResolver {
     return out;
   }
 
+  /** Whether resolving `resource` needs a search (a conditional reference not yet looked up). */
+  needsLookup(resource: unknown): boolean {
+    let needed = false;
+    forEachReference(resource, (ref) => {
+      if (!needed && !this.resolved.has(ref) && parseConditionalReference(ref)) needed = true;
+    });
+    return needed;
+  }
+
   /** Ids of current resources matching criteria, with errors located at the entry. */
   async search(criteria: SearchCriteria, loc: ImportLocation): Promise<string[]> {
     try {

@@ -27,6 +27,11 @@ export class MemoryStore implements ImportStore {
         versions++;
         return { type: resource.resourceType, id: resource.id, version: 1, changed: true, created: !current };
       },
+      async putMany(resources) {
+        const results: PutResult[] = [];
+        for (const r of resources) results.push(await tx.put(r));
+        return results;
+      },
       async delete(type, id) {
         if (work.delete(`${type}/${id}`)) versions++;
       },

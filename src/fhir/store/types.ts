@@ -37,6 +37,8 @@ export interface StoreTx {
    * Validates the basic shape; throws FhirError(400) on invalid input.
    */
   put(resource: Resource): Promise<PutResult>;
+  /** `put` for many resources at once, in order, with a few statements per chunk (bulk import). */
+  putMany(resources: readonly Resource[]): Promise<PutResult[]>;
   /** Marks a resource deleted (a new, empty version). No-op when absent. */
   delete(type: string, id: string): Promise<void>;
   /**
