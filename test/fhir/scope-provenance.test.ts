@@ -59,4 +59,27 @@ describe.each(await backends())('Provenance in the patient scope on %s', (kind) 
     expect(ids(body, 'Provenance')).toEqual(['prov-a', 'prov-patient']);
     expect(JSON.stringify(body)).not.toContain('Observation/ob');
   });
+
+  it('fetches a revincluded Provenance once, however many of the matches it targets (its scope check reads all its references)', async () => {
+    await t.services.store.transaction(async (tx) => {
+      const many = Array.from({ length: 30 }, (_, i) => `Observation/m${i}`);
+      for (let i = 0; i < 30; i++) await tx.put({ resourceType: 'Observation', id: `m${i}`, status: 'final', code: { text: 'many' }, subject: { reference: 'Patient/pa' } });
+      await tx.put(prov('prov-many', ...many));
+    });
+    const db = t.services.db;
+    const all = db.all.bind(db);
+    let provenanceRows = 0;
+    db.all = (async (sql: string, params?: unknown[]) => {
+      const rows = await all(sql, params as never);
+      provenanceRows += (rows as Json[]).filter((r) => r.type === 'Provenance').length;
+      return rows;
+    }) as typeof db.all;
+    try {
+      const res = await get('/fhir/Observation?patient=pa&code:text=many&_revinclude=Provenance:target');
+      expect(ids(res.json(), 'Provenance')).toEqual(['prov-many']);
+    } finally {
+      db.all = all;
+    }
+    expect(provenanceRows).toBe(1);
+  });
 });

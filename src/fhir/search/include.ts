@@ -83,9 +83,11 @@ function reverse(db: Queryable, spec: IncludeSpec, type: string, targets: FoundR
     cond += ' AND x.param = ?';
     params.push(spec.param);
   }
+  // IN, not a join: a source that references many targets (one Provenance for a whole
+  // record) is one row, so its scope check and content are read once, not once per target.
   return db.all<FoundRow>(
-    `SELECT r.seq, r.type, r.id, r.content FROM idx_reference x JOIN resources r ON r.seq = x.res` +
-      ` WHERE x.type = ?${cond} AND x.target_type = ? AND x.target_id IN (${placeholders(targets.length)})` +
+    `SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE r.seq IN (SELECT x.res FROM idx_reference x` +
+      ` WHERE x.type = ?${cond} AND x.target_type = ? AND x.target_id IN (${placeholders(targets.length)}))` +
       ` AND r.deleted = 0 AND ${s.sql} ORDER BY r.seq LIMIT ?`,
     [...params, type, ...targets.map((r) => r.id), ...s.params, MAX_INCLUDED],
   );
