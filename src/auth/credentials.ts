@@ -31,7 +31,7 @@ export type CredentialChange =
   | { kind: 'suspended'; patientId: string; credentialIds: string[] };
 
 export class CredentialError extends Error {
-  constructor(readonly code: 'bad_name' | 'not_found', message: string) {
+  constructor(readonly code: 'bad_name', message: string) {
     super(message);
     this.name = 'CredentialError';
   }

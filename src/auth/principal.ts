@@ -18,7 +18,7 @@ export type Principal =
 /** Thrown by authenticators; the FHIR surface renders 401 + WWW-Authenticate. */
 export class AuthError extends Error {
   constructor(
-    readonly code: 'missing' | 'invalid' | 'expired' | 'revoked',
+    readonly code: 'missing' | 'invalid' | 'expired',
     message: string,
     readonly retryAfterSeconds?: number,
   ) {

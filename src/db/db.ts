@@ -33,7 +33,7 @@ export interface Db extends Queryable {
 /** A driver error mapped to something the rest of the code can act on. */
 export class DbError extends Error {
   constructor(
-    readonly code: 'unique_violation' | 'serialization_failure' | 'unavailable' | 'other',
+    readonly code: 'unique_violation' | 'serialization_failure' | 'unavailable',
     message: string,
     options?: { cause?: unknown },
   ) {
