@@ -9,6 +9,7 @@ import { requireStaff } from './current.js';
 import { patientRoutes } from './patient-routes.js';
 import { AdminLoginPage, AuditPage, SettingsPage } from './views/misc-pages.js';
 import { EDITIONS, type PortalEdition } from '../accounts/settings.js';
+import type { AuditEvent } from '../audit/audit-log.js';
 
 /** The practice staff UI (/admin): sign-in, patients, settings, audit trail. */
 export async function adminRoutes(app: FastifyInstance, opts: { services: Services; config: Config }): Promise<void> {
@@ -68,11 +69,33 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: Servic
     if (!staff) return reply;
     const filter = { patient: query(req, 'patient').slice(0, 64), action: query(req, 'action').slice(0, 64) };
     const before = Number(query(req, 'before')) || undefined;
-    const page = await services.audit.list({ patientId: filter.patient || undefined, action: filter.action || undefined, before, limit: 50 });
+    // API calls made with patient credentials live in the access log (high volume, batched
+    // writes); the audit trail shows them under the action api.access.
+    const page =
+      filter.action === 'api.access'
+        ? apiAccessAsEvents(await services.accessLog.list({ patientId: filter.patient || undefined, before, limit: 50 }))
+        : await services.audit.list({ patientId: filter.patient || undefined, action: filter.action || undefined, before, limit: 50 });
     const last = page.events[page.events.length - 1];
     const nextHref = last && `/admin/audit?patient=${encodeURIComponent(filter.patient)}&action=${encodeURIComponent(filter.action)}&before=${last.seq}`;
     return sendPage(reply, <AuditPage csrf={reply.generateCsrf()} who={staff.username} events={page.events} more={page.more} filter={filter} nextHref={nextHref} />);
   });
 
   await app.register(patientRoutes, { prefix: '/patients', services, config });
+}
+
+function apiAccessAsEvents(page: Awaited<ReturnType<Services['accessLog']['list']>>): { events: AuditEvent[]; more: boolean } {
+  return {
+    more: page.more,
+    events: page.entries.map((a) => ({
+      seq: a.seq,
+      at: a.at,
+      actorKind: 'credential',
+      actorId: a.credentialId,
+      action: 'api.access',
+      patientId: a.patientId,
+      credentialId: a.credentialId,
+      ip: a.ip ?? null,
+      detail: { interaction: a.interaction, type: a.resourceType ?? '', resources: a.count },
+    })),
+  };
 }

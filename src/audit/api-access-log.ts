@@ -87,6 +87,25 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
       return rows.map((r) => ({ credentialId: r.credential_id, patientId: r.patient_id, at: Number(r.at), interaction: r.interaction, resourceType: r.resource_type, count: Number(r.resource_count), ip: r.ip }));
     },
 
+    /** Newest first, optionally for one patient; `before` (a seq) pages back (staff audit trail). */
+    async list(filter: { patientId?: string; before?: number; limit?: number } = {}): Promise<{ entries: Array<ApiAccess & { seq: number }>; more: boolean }> {
+      const limit = Math.min(Math.max(filter.limit ?? 50, 1), 200);
+      const where: string[] = [];
+      const params: Array<string | number> = [];
+      if (filter.patientId) (where.push('patient_id = ?'), params.push(filter.patientId));
+      if (filter.before) (where.push('seq < ?'), params.push(filter.before));
+      const rows = await db.all<{ seq: number; credential_id: string; patient_id: string; at: number; interaction: string; resource_type: string | null; resource_count: number; ip: string | null }>(
+        `SELECT seq, credential_id, patient_id, at, interaction, resource_type, resource_count, ip FROM api_access_log
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
+        [...params, limit + 1],
+      );
+      const entries = rows.slice(0, limit).map((r) => ({
+        seq: Number(r.seq), credentialId: r.credential_id, patientId: r.patient_id, at: Number(r.at), interaction: r.interaction,
+        resourceType: r.resource_type, count: Number(r.resource_count), ip: r.ip,
+      }));
+      return { entries, more: rows.length > limit };
+    },
+
     async close(): Promise<void> {
       await flush();
     },

@@ -110,6 +110,21 @@ for (const kind of await backends()) {
       expect(audit.body).toContain('Staff revokes');
     });
 
+    it("lists apps' API calls in the audit trail under api.access", async () => {
+      const { enablePortal } = await import('../../src/accounts/enablement.js');
+      const { account } = await enablePortal(h.services, { patientId: 'd1', username: 'api.user', by: { kind: 'system', id: 'test' } });
+      const { key, secret } = await h.services.credentials.create('d1', account.id, 'Audit App');
+      const auth = `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
+      expect((await h.app.inject({ method: 'GET', url: '/fhir/Patient/d1', headers: { authorization: auth } })).statusCode).toBe(200);
+      await h.services.accessLog.flush();
+      const page = await (await staff()).get('/admin/audit?action=api.access&patient=d1');
+      expect(page.statusCode).toBe(200);
+      const row = /<tr>\s*<td>[^<]*<\/td>\s*<td>api\.access<\/td>[\s\S]*?<\/tr>/.exec(page.body)?.[0] ?? '';
+      expect(row).toContain('/admin/patients/d1');
+      expect(row).toContain('interaction: read, type: Patient, resources: 1');
+      expect(page.body).not.toContain(secret);
+    });
+
     it('throttles sign-in per account with 429 and Retry-After', async () => {
       let last;
       for (let i = 0; i < 6; i++) last = await new PageClient(h.app, `10.1.0.${i}`).signIn('admin', 'nurse', 'wrong password!');

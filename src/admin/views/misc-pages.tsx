@@ -71,6 +71,7 @@ export function AuditPage(props: { csrf: string; who: string; events: AuditEvent
         <button type="submit" class="button primary">
           Filter
         </button>
+        <p class="hint">Calls apps made with patients' API credentials are listed under the action api.access.</p>
       </form>
       <section class="card" aria-label="Events">
         {props.events.length === 0 ? (
