@@ -1,5 +1,6 @@
 import { buildApp } from '../app.js';
 import { seedDemo } from '../demo/seed.js';
+import { startMaintenance } from '../ops/maintenance.js';
 import { createServices } from '../services.js';
 import { parseArgs } from './args.js';
 import type { CliCommand } from './types.js';
@@ -16,6 +17,7 @@ const command: CliCommand = {
     const demo = config.demo ? await seedDemo(services) : undefined;
     const app = await buildApp(config, services);
     await app.listen({ port, host });
+    const stopMaintenance = startMaintenance(services);
 
     const out = ctx.stdout;
     out.write(`\nChartKey is running on ${config.publicUrl}\n`);
@@ -30,6 +32,7 @@ const command: CliCommand = {
       if (closing) return;
       closing = true;
       services.logger.info({ signal }, 'shutting down');
+      stopMaintenance();
       await app.close();
       await services.close();
       process.exit(0);

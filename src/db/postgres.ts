@@ -12,7 +12,13 @@ export function toPgPlaceholders(sql: string): string {
 }
 
 export function openPostgres(url: string, options: { max?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    // Our queries are short index lookups; JIT compilation (triggered by cost estimates
+    // on unanalysed tables) can add hundreds of milliseconds to one of them.
+    options: '-c jit=off',
+  });
   pool.on('error', () => undefined); // idle client errors surface on the next query
   const translated = new Map<string, string>();
   const text = (sql: string) => {
