@@ -38,10 +38,13 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
     const last = new Map<string, number>();
     for (const a of batch) last.set(a.credentialId, Math.max(last.get(a.credentialId) ?? 0, a.at));
     await db.transaction(async (tx) => {
-      for (const a of batch) {
+      // Multi-row INSERTs: one statement per 100 entries instead of one per entry.
+      for (let i = 0; i < batch.length; i += 100) {
+        const chunk = batch.slice(i, i + 100);
         await tx.run(
-          'INSERT INTO api_access_log (credential_id, patient_id, at, interaction, resource_type, resource_count, ip) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          [a.credentialId, a.patientId, a.at, a.interaction.slice(0, 64), a.resourceType?.slice(0, 64) ?? null, a.count, a.ip?.slice(0, 64) ?? null],
+          'INSERT INTO api_access_log (credential_id, patient_id, at, interaction, resource_type, resource_count, ip) VALUES ' +
+            chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', '),
+          chunk.flatMap((a) => [a.credentialId, a.patientId, a.at, a.interaction.slice(0, 64), a.resourceType?.slice(0, 64) ?? null, a.count, a.ip?.slice(0, 64) ?? null]),
         );
       }
       for (const [id, at] of last) {
