@@ -5,6 +5,7 @@ import { staffService, type StaffService } from './accounts/staff.js';
 import type { ApiAccessLog } from './audit/api-access-log.js';
 import type { AuditLog } from './audit/audit-log.js';
 import { bearerStrategy, credentialBasicStrategy, withFailureThrottle } from './auth/api-auth.js';
+import { withAuthCache } from './auth/auth-cache.js';
 import { composeAuthenticate, staffBasicStrategy } from './auth/authenticate.js';
 import { type FailureThrottle, memoryFailureThrottle, redisFailureThrottle } from './auth/failure-throttle.js';
 import type { CredentialService } from './auth/credentials.js';
@@ -75,7 +76,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const authThrottle = options.authThrottle ?? (redis ? redisFailureThrottle(redis) : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
-    composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens), staffBasicStrategy(staff)]),
+    withAuthCache(
+      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens), staffBasicStrategy(staff)]),
+      accountServices.credentials.onChange,
+      { now: options.now },
+    ),
     authThrottle,
     (reason) => metrics.authFailures.inc({ reason }),
   );
