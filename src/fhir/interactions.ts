@@ -11,7 +11,7 @@ import { ID_RE } from './store/validate.js';
  */
 export function interactions(store: FhirStore) {
   const knownType = (type: string) => {
-    if (!store.registry.resourceTypes().includes(type)) throw errors.unknownType(type);
+    if (!store.registry.isResourceType(type)) throw errors.unknownType(type);
   };
   const checkId = (type: string, id: string) => {
     if (!ID_RE.test(id)) throw errors.notFound(type, id.slice(0, 64));

@@ -49,25 +49,38 @@ export const SHARED_TYPES: readonly string[] = [
 /**
  * The SQL predicate restricting rows of `resources` (under alias `alias`) to the scope.
  * `TRUE`-like for staff. Parameters are positional `?` in the order returned.
+ *
+ * `rowType`, when the caller's SQL already guarantees every row is of that type (a read
+ * by type and id, a search of one type), leaves out the branches that cannot apply to
+ * it: an Observation is visible only through the compartment, so its predicate is one
+ * EXISTS, which SQLite runs as a semi-join after the cheaper filters instead of a
+ * correlated OR evaluated for every candidate row.
  */
-export function scopePredicate(scope: Scope, alias = 'r'): { sql: string; params: SqlValue[] } {
+export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { sql: string; params: SqlValue[] } {
   if (scope.kind === 'all') return { sql: '1=1', params: [] };
-  const shared = SHARED_TYPES.map(() => '?').join(', ');
   const types = typeRestriction(scope, alias);
-  // A shared-type resource that sits in some patient's compartment (a Device with
-  // `patient`) is that patient's, not shared: another patient's reference to it opens nothing.
-  return {
-    sql:
-      // EXISTS, not IN (SELECT …): a point lookup on compartment's primary key per candidate
-      // row, instead of materialising the whole compartment for every query.
-      `((EXISTS (SELECT 1 FROM compartment c WHERE c.patient = ? AND c.res = ${alias}.seq)` +
-      ` OR (${alias}.type IN (${shared}) AND EXISTS (` +
-      `SELECT 1 FROM refs f JOIN compartment c2 ON c2.res = f.res` +
-      ` WHERE f.target_type = ${alias}.type AND f.target_id = ${alias}.id AND c2.patient = ?)` +
-      ` AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = ${alias}.seq))` +
-      ` OR (${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)}))${types.sql})`,
-    params: [scope.patientId, ...SHARED_TYPES, scope.patientId, scope.patientId, scope.patientId, ...types.params],
-  };
+  // EXISTS, not IN (SELECT …): a point lookup on compartment's primary key per candidate
+  // row, instead of materialising the whole compartment for every query.
+  const compartment = `EXISTS (SELECT 1 FROM compartment c WHERE c.patient = ? AND c.res = ${alias}.seq)`;
+  const branches: Array<{ sql: string; params: SqlValue[] }> = [{ sql: compartment, params: [scope.patientId] }];
+  const sharedTypes = rowType === undefined ? SHARED_TYPES : SHARED_TYPES.filter((t) => t === rowType);
+  if (sharedTypes.length > 0) {
+    // A shared-type resource that sits in some patient's compartment (a Device with
+    // `patient`) is that patient's, not shared: another patient's reference to it opens nothing.
+    branches.push({
+      sql:
+        `(${alias}.type IN (${sharedTypes.map(() => '?').join(', ')}) AND EXISTS (` +
+        `SELECT 1 FROM refs f JOIN compartment c2 ON c2.res = f.res` +
+        ` WHERE f.target_type = ${alias}.type AND f.target_id = ${alias}.id AND c2.patient = ?)` +
+        ` AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = ${alias}.seq))`,
+      params: [...sharedTypes, scope.patientId],
+    });
+  }
+  if (rowType === undefined || rowType === 'Provenance') {
+    branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)})`, params: [scope.patientId, scope.patientId] });
+  }
+  const any = branches.length === 1 ? branches[0].sql : `(${branches.map((b) => b.sql).join(' OR ')})`;
+  return { sql: `(${any}${types.sql})`, params: [...branches.flatMap((b) => b.params), ...types.params] };
 }
 
 /**

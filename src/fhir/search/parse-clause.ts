@@ -113,7 +113,7 @@ function parseChain(ctx: ParseContext, left: string, right: string, value: strin
   const innerCode = right.split(/[.:]/)[0];
   const targets: Array<{ type: string; inner: Clause }> = [];
   for (const type of candidates) {
-    if (!ctx.registry.resourceTypes().includes(type)) continue;
+    if (!ctx.registry.isResourceType(type)) continue;
     if (innerCode !== '_id' && innerCode !== '_lastUpdated' && !ctx.registry.get(type, innerCode)) continue;
     const inner = parseClause({ ...ctx, resourceType: type }, right, value, depth + 1);
     if (inner) targets.push({ type, inner });

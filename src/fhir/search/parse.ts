@@ -46,7 +46,7 @@ export function parseSearch(
   registry: SearchRegistry,
   options: ParseOptions = {},
 ): SearchQuery {
-  if (!registry.resourceTypes().includes(resourceType)) throw errors.unknownType(resourceType);
+  if (!registry.isResourceType(resourceType)) throw errors.unknownType(resourceType);
   if (params.length > MAX_PARAMS) throw errors.badParameter(`Too many search parameters (at most ${MAX_PARAMS})`);
   const ctx: ParseContext = { resourceType, registry, strict: options.strict ?? false, warnings: [], baseUrl: options.baseUrl };
   const query: SearchQuery = {

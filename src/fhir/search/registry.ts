@@ -122,6 +122,7 @@ export function buildRegistry(): RegistryBuild {
     get: (resourceType: string, code: string) => byType.get(resourceType)?.get(code),
     forType: (resourceType: string) => indexed.get(resourceType) ?? none,
     resourceTypes: () => types,
+    isResourceType: (type: string) => known.has(type),
     compartmentParams: (resourceType: string) => compartment.get(resourceType) ?? none,
   });
   return { registry, skipped };

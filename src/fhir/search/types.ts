@@ -30,6 +30,8 @@ export interface SearchRegistry {
   forType(resourceType: string): readonly SearchParamDef[];
   /** Resource types this server knows (R4 resource types). */
   resourceTypes(): readonly string[];
+  /** Whether `type` is one of resourceTypes() (a set lookup, for hot paths). */
+  isResourceType(type: string): boolean;
   /** Patient-compartment membership params per resource type (R4 CompartmentDefinition/patient). */
   compartmentParams(resourceType: string): readonly string[];
 }

@@ -12,7 +12,7 @@ export function assertStorable(resource: unknown, registry: SearchRegistry): ass
   }
   const r = resource as Record<string, unknown>;
   if (typeof r.resourceType !== 'string') throw errors.invalidResource('The resource has no resourceType');
-  if (!registry.resourceTypes().includes(r.resourceType)) {
+  if (!registry.isResourceType(r.resourceType)) {
     throw errors.invalidResource(`Unknown resource type "${r.resourceType}"`);
   }
   if (typeof r.id !== 'string' || !ID_RE.test(r.id)) {

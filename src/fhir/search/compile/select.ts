@@ -19,7 +19,8 @@ import type { Sql } from './sql.js';
  * type index). Clauses are ordered most selective first for the same reason.
  */
 export function baseWhere(query: SearchQuery, scope: Scope): Sql {
-  const s = scopePredicate(scope, 'r');
+  // Every row is of the searched type (an index clause or r.type = ? ensures it).
+  const s = scopePredicate(scope, 'r', query.resourceType);
   const clauses = [...query.clauses].sort((a, b) => selectivity(a) - selectivity(b));
   const c = compileClauses(clauses, { type: query.resourceType, alias: 'r', scope, depth: 0 });
   const typed = clauses.length > 0 && selectivity(clauses[0]) < UNSELECTIVE;
