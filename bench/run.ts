@@ -62,6 +62,7 @@ const profileDir = flags.get('profile') as string | undefined;
 const log = (s: string) => process.stderr.write(s);
 
 async function main() {
+  await run(process.execPath, ['scripts/build.mjs']);
   const dbs = which === 'both' ? ['sqlite', 'postgres'] : [which];
   const report: Record<string, unknown> = { date: new Date().toISOString(), patients: data ? undefined : patients, data, duration, connections, results: {} };
   for (const db of dbs) {
@@ -92,7 +93,8 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     const port = 30000 + Math.floor(Math.random() * 10000);
     const base = `http://127.0.0.1:${port}`;
     const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    const server = spawn(process.execPath, [...nodeFlags, 'bin/chartkey.js', 'serve'], {
+    // The server runs as `npm start` runs it: the built bundle (see scripts/build.mjs).
+    const server = spawn(process.execPath, [...nodeFlags, 'dist/main.js', 'serve'], {
       env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, CHARTKEY_DEMO: '0', LOG_LEVEL: 'warn', PUBLIC_URL: base },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

@@ -35,13 +35,13 @@ const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
   const problems: string[] = [];
   const port = overrides.port ?? parsePort(env.PORT ?? '8080', problems);
-  const host = overrides.host ?? env.HOST ?? '0.0.0.0';
-  const dataDir = overrides.dataDir ?? env.CHARTKEY_DATA_DIR ?? './data';
-  const databaseUrl = overrides.databaseUrl ?? env.DATABASE_URL ?? `sqlite:${dataDir}/chartkey.sqlite`;
+  const host = overrides.host ?? (env.HOST || '0.0.0.0');
+  const dataDir = overrides.dataDir ?? (env.CHARTKEY_DATA_DIR || './data');
+  const databaseUrl = overrides.databaseUrl ?? (env.DATABASE_URL || `sqlite:${dataDir}/chartkey.sqlite`);
   if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) problems.push('DATABASE_URL must start with sqlite: or postgres://');
   const redisUrl = overrides.redisUrl ?? (env.REDIS_URL || undefined);
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
-  const publicUrl = (overrides.publicUrl ?? env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const publicUrl = (overrides.publicUrl ?? (env.PUBLIC_URL || `http://localhost:${port}`)).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(publicUrl)) problems.push('PUBLIC_URL must be an absolute http(s) URL');
   const smtpUrl = overrides.smtpUrl ?? (env.SMTP_URL || undefined);
   if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) problems.push('SMTP_URL must start with smtp:// or smtps://');

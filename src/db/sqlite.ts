@@ -101,9 +101,10 @@ function configure(conn: Database.Database): void {
   conn.pragma('synchronous = NORMAL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
-  conn.pragma('cache_size = -65536');
+  // Memory is a budget (the server should stay near 150 MiB): a 24 MiB page cache per
+  // connection, and no mmap — mapped pages of a large database count as resident memory.
+  conn.pragma('cache_size = -24576');
   conn.pragma('temp_store = MEMORY');
-  conn.pragma('mmap_size = 268435456');
 }
 
 function bind(params: readonly SqlValue[]): unknown[] {
