@@ -37,6 +37,7 @@ export async function loadBenchData(databaseUrl: string, options: { patients: nu
         if (++n % 50 === 0) options.log(`\r  imported ${n}/${options.patients} patients, ${imported} resources`);
       }
     }
+    await services.db.analyze();
     const importSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     options.log(`\r  imported ${imported} resources in ${importSeconds.toFixed(1)} s (${Math.round(imported / importSeconds)} resources/s)\n`);
 

@@ -51,6 +51,7 @@ const command: CliCommand = {
           resources += bundle.entry.length;
           progress?.update(++done, resources);
         }
+        await store.db.analyze();
       });
     }
     progress?.clear();

@@ -35,6 +35,7 @@ const command: CliCommand = {
         },
       });
       bar?.clear();
+      if (result.created + result.updated > 0) await store.db.analyze();
       ctx.stdout.write(`${summary(result)}\n`);
       if (result.failures.length) {
         ctx.stderr.write(

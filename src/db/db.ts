@@ -25,6 +25,12 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs a multi-statement script (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Refreshes the planner's statistics after a bulk load. PostgreSQL plans badly on tables
+   * it has not analysed yet (autovacuum catches up only later); on SQLite it does nothing:
+   * our SQL is written for SQLite's statistics-free planner.
+   */
+  analyze(): Promise<void>;
   /** True when the database answers (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

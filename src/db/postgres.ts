@@ -64,6 +64,9 @@ export function openPostgres(url: string, options: { max?: number } = {}): Db {
     async exec(sql: string) {
       await wrap(() => pool.query(sql));
     },
+    async analyze() {
+      await wrap(() => pool.query('ANALYZE'));
+    },
     async ping() {
       try {
         await pool.query('SELECT 1');

@@ -74,6 +74,9 @@ export function openSqlite(file: string): Db {
     async exec(sql: string) {
       await enqueue(async () => wrap(() => writer.exec(sql)));
     },
+    async analyze() {
+      // Deliberately nothing: see Db.analyze.
+    },
     async ping() {
       try {
         reader.prepare('SELECT 1').get();

@@ -5,7 +5,7 @@ const PAGE = 500;
 
 /**
  * Patient/$everything as a stream of Bundle text: the patient's compartment in pages, then
- * the shared resources it references. Memory stays flat however large the record is.
+ * the shared resources it references, then the Provenance of its resources. Memory stays flat however large the record is.
  * https://hl7.org/fhir/R4/patient-operation-everything.html
  */
 export async function* everythingBundle(db: Db, patientId: string, baseUrl: string, selfUrl: string, types?: readonly string[]): AsyncGenerator<string> {
@@ -24,8 +24,10 @@ export async function* everythingBundle(db: Db, patientId: string, baseUrl: stri
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1].seq;
   }
-  const s = everythingQueries(patientId, 0, 0, types).shared;
-  const shared = await db.all<{ seq: number; type: string; id: string; content: string }>(s.sql, s.params);
-  for (let i = 0; i < shared.length; i += PAGE) yield shared.slice(i, i + PAGE).map(entry).join('');
+  const { shared, provenance } = everythingQueries(patientId, 0, 0, types);
+  for (const q of [shared, provenance]) {
+    const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
+    for (let i = 0; i < rows.length; i += PAGE) yield rows.slice(i, i + PAGE).map(entry).join('');
+  }
   yield ']}';
 }

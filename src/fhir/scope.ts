@@ -137,18 +137,25 @@ export function everythingQueries(patientId: string, afterSeq: number, limit: nu
         ` WHERE c.patient = ? AND c.res > ? AND r.deleted = 0${only.sql} ORDER BY c.res LIMIT ?`,
       params: [patientId, afterSeq, ...only.params, limit] as SqlValue[],
     },
+    // Two simple statements rather than one UNION: each is driven from the patient's
+    // compartment, which PostgreSQL plans well even before ANALYZE.
     shared: {
       sql:
-        'SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE r.deleted = 0 AND r.seq IN (' +
+        'SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE r.seq IN (' +
         'SELECT r2.seq FROM compartment c JOIN refs f ON f.res = c.res' +
-        ` JOIN resources r2 ON r2.type = f.target_type AND r2.id = f.target_id WHERE c.patient = ? AND r2.type IN (${shared})` +
-        // …and the Provenance of the compartment's resources (see provenanceOfPatient).
-        ' UNION SELECT p.seq FROM compartment c JOIN resources t ON t.seq = c.res JOIN refs f ON f.target_type = t.type AND f.target_id = t.id' +
-        " JOIN resources p ON p.seq = f.res WHERE c.patient = ? AND p.type = 'Provenance')" +
-        ` AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)` +
-        ` AND (r.type <> 'Provenance' OR (${provenanceOfPatient('r')}))${only.sql}` +
-        ' ORDER BY r.seq',
-      params: [patientId, ...SHARED_TYPES, patientId, patientId, patientId, ...only.params] as SqlValue[],
+        ` JOIN resources r2 ON r2.type = f.target_type AND r2.id = f.target_id WHERE c.patient = ? AND f.target_type IN (${shared}))` +
+        ` AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)${only.sql} ORDER BY r.seq`,
+      params: [patientId, ...SHARED_TYPES, ...only.params] as SqlValue[],
+    },
+    // …and the Provenance of the compartment's resources (see provenanceOfPatient).
+    provenance: {
+      sql:
+        'SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE r.seq IN (' +
+        'SELECT f.res FROM compartment c JOIN resources t ON t.seq = c.res' +
+        ' JOIN refs f ON f.target_type = t.type AND f.target_id = t.id WHERE c.patient = ?)' +
+        " AND r.type = 'Provenance' AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)" +
+        ` AND ${provenanceOfPatient('r')}${only.sql} ORDER BY r.seq`,
+      params: [patientId, patientId, patientId, ...only.params] as SqlValue[],
     },
   };
 }

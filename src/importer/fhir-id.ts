@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson, withoutServerMeta } from '../fhir/canonical-json.js';
+
+export { canonicalJson } from '../fhir/canonical-json.js';
 
 /** https://hl7.org/fhir/R4/datatypes.html#id */
 export const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -16,30 +19,15 @@ export function isValidId(id: unknown): id is string {
  * importing the same content again lands on the same id and changes nothing.
  */
 export function deterministicId(type: string, resource: Record<string, unknown>): string {
-  const hash = createHash('sha256').update(type).update('\n').update(canonicalJson(withoutServerFields(resource))).digest();
+  const hash = createHash('sha256').update(type).update('\n').update(canonicalJson(withoutServerMeta(withoutId(resource)))).digest();
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;
   const hex = hash.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** JSON with object keys sorted at every level, so equal content hashes equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** id, meta.versionId and meta.lastUpdated are the server's, not content. */
-function withoutServerFields(resource: Record<string, unknown>): Record<string, unknown> {
-  const { id: _id, meta, ...rest } = resource;
-  if (meta && typeof meta === 'object') {
-    const { versionId: _v, lastUpdated: _l, ...metaRest } = meta as Record<string, unknown>;
-    if (Object.keys(metaRest).length) return { ...rest, meta: metaRest };
-  }
+/** The id is the server's (or the file's), not content. */
+function withoutId(resource: Record<string, unknown>): Record<string, unknown> {
+  const { id: _id, ...rest } = resource;
   return rest;
 }

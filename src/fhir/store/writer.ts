@@ -1,4 +1,5 @@
 import type { Queryable } from '../../db/db.js';
+import { canonicalJson, withoutServerMeta } from '../canonical-json.js';
 import { indexResource } from '../search/indexer.js';
 import type { SearchRegistry } from '../search/types.js';
 import type { PutResult, Resource } from './types.js';
@@ -136,26 +137,5 @@ function withMeta(resource: Resource, version: number, lastUpdated: number): Res
 
 /** Equal apart from the server-managed meta.versionId and meta.lastUpdated. */
 function sameContent(a: Resource, b: Resource): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(resource: Resource): string {
-  const { meta, ...rest } = resource;
-  const m = { ...(meta ?? {}) };
-  delete m.versionId;
-  delete m.lastUpdated;
-  return JSON.stringify(sortKeys({ ...rest, meta: Object.keys(m).length ? m : undefined }));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
+  return canonicalJson(withoutServerMeta(a)) === canonicalJson(withoutServerMeta(b));
 }
