@@ -24,6 +24,8 @@ const PG_ADMIN = process.env.CHARTKEY_BENCH_PG ?? 'postgres://postgres@127.0.0.1
 
 interface Case {
   name: string;
+  /** Another server than ChartKey's (the no-auth measurement aid). */
+  base?: string;
   method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
@@ -101,10 +103,18 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     children.push(server);
     await waitFor(`${base}/readyz`);
 
-    const cases = (await buildCases(base, benchData)).filter((c) => !only || c.name.includes(only));
+    const noAuthPort = port + 100;
+    const noAuth = spawn(process.execPath, ['--import', 'tsx', 'bench/no-auth-server.ts', String(noAuthPort), benchData.patientId], {
+      env: { ...process.env, DATABASE_URL: databaseUrl, PUBLIC_URL: base },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(noAuth);
+    await waitFor(`http://127.0.0.1:${noAuthPort}/readyz`);
+
+    const cases = (await buildCases(base, benchData, `http://127.0.0.1:${noAuthPort}`)).filter((c) => !only || c.name.includes(only));
     const rows: Row[] = [];
     for (const [i, c] of cases.entries()) {
-      const res = await fetch(base + c.path, { method: c.method, headers: c.headers, body: c.body });
+      const res = await fetch((c.base ?? base) + c.path, { method: c.method, headers: c.headers, body: c.body });
       const bytes = Buffer.from(await res.arrayBuffer());
       if (res.status !== 200) throw new Error(`${c.name}: ChartKey answered ${res.status}: ${bytes.toString().slice(0, 300)}`);
       const bodyFile = join(tmp, `case-${i}.body`);
@@ -121,9 +131,10 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     for (let round = 1; round <= 2; round++) {
       for (const [i, c] of cases.entries()) {
         log(`  round ${round}: ${c.name} … `);
-        const before = cpuMillis(server.pid!);
-        const product = await load(base + c.path, c);
-        product.cpuMsPerRequest = (cpuMillis(server.pid!) - before) / Math.max(product.requests, 1);
+        const pid = c.base ? noAuth.pid! : server.pid!;
+        const before = cpuMillis(pid);
+        const product = await load((c.base ?? base) + c.path, c);
+        product.cpuMsPerRequest = (cpuMillis(pid) - before) / Math.max(product.requests, 1);
         const ceiling = await load(`http://127.0.0.1:${(c as Case & { ceilingPort: number }).ceilingPort}${c.path}`, c);
         rows[i].product.push(product);
         rows[i].ceiling.push(ceiling);
@@ -153,7 +164,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
   }
 }
 
-async function buildCases(base: string, d: BenchData): Promise<Case[]> {
+async function buildCases(base: string, d: BenchData, noAuthBase: string): Promise<Case[]> {
   const basicAuth = `Basic ${Buffer.from(`${d.key}:${d.secret}`).toString('base64')}`;
   const tokenRes = await fetch(`${base}/oauth/token`, {
     method: 'POST',
@@ -167,6 +178,7 @@ async function buildCases(base: string, d: BenchData): Promise<Case[]> {
     { name: 'token issue', method: 'POST', path: '/oauth/token', headers: { authorization: basicAuth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials', connections },
     { name: 'Patient read (Bearer)', method: 'GET', path: `/fhir/Patient/${p}`, headers: bearer, connections },
     { name: 'Patient read (Basic)', method: 'GET', path: `/fhir/Patient/${p}`, headers: { authorization: basicAuth, accept: 'application/fhir+json' }, connections },
+    { name: 'Patient read (no auth step)', base: noAuthBase, method: 'GET', path: `/fhir/Patient/${p}`, headers: { accept: 'application/fhir+json' }, connections },
     { name: 'Observation patient+category', method: 'GET', path: `/fhir/Observation?patient=${p}&category=laboratory&_count=50`, headers: bearer, connections },
     { name: 'Observation patient+code', method: 'GET', path: `/fhir/Observation?patient=${p}&code=${encodeURIComponent(d.observationCode)}`, headers: bearer, connections },
     { name: 'Condition patient', method: 'GET', path: `/fhir/Condition?patient=${p}`, headers: bearer, connections },

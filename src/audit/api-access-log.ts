@@ -74,20 +74,12 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
 
     /** The most recent accesses of one credential (newest first). */
     async recent(credentialId: string, limit = 10): Promise<ApiAccess[]> {
-      const rows = await db.all<{ credential_id: string; patient_id: string; at: number; interaction: string; resource_type: string | null; resource_count: number; ip: string | null }>(
-        'SELECT credential_id, patient_id, at, interaction, resource_type, resource_count, ip FROM api_access_log WHERE credential_id = ? ORDER BY at DESC, seq DESC LIMIT ?',
-        [credentialId, limit],
-      );
-      return rows.map((r) => ({ credentialId: r.credential_id, patientId: r.patient_id, at: Number(r.at), interaction: r.interaction, resourceType: r.resource_type, count: Number(r.resource_count), ip: r.ip }));
+      return db.all<Row>(`${SELECT} WHERE credential_id = ? ORDER BY at DESC, seq DESC LIMIT ?`, [credentialId, limit]).then((rows) => rows.map(toAccess));
     },
 
-    /** The most recent accesses across a patient's credentials (staff audit view). */
+    /** The most recent accesses across a patient's credentials (staff patient page). */
     async recentForPatient(patientId: string, limit = 50): Promise<ApiAccess[]> {
-      const rows = await db.all<{ credential_id: string; patient_id: string; at: number; interaction: string; resource_type: string | null; resource_count: number; ip: string | null }>(
-        'SELECT credential_id, patient_id, at, interaction, resource_type, resource_count, ip FROM api_access_log WHERE patient_id = ? ORDER BY at DESC, seq DESC LIMIT ?',
-        [patientId, limit],
-      );
-      return rows.map((r) => ({ credentialId: r.credential_id, patientId: r.patient_id, at: Number(r.at), interaction: r.interaction, resourceType: r.resource_type, count: Number(r.resource_count), ip: r.ip }));
+      return db.all<Row>(`${SELECT} WHERE patient_id = ? ORDER BY at DESC, seq DESC LIMIT ?`, [patientId, limit]).then((rows) => rows.map(toAccess));
     },
 
     /** Newest first, optionally for one patient; `before` (a seq) pages back (staff audit trail). */
@@ -97,16 +89,8 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
       const params: Array<string | number> = [];
       if (filter.patientId) (where.push('patient_id = ?'), params.push(filter.patientId));
       if (filter.before) (where.push('seq < ?'), params.push(filter.before));
-      const rows = await db.all<{ seq: number; credential_id: string; patient_id: string; at: number; interaction: string; resource_type: string | null; resource_count: number; ip: string | null }>(
-        `SELECT seq, credential_id, patient_id, at, interaction, resource_type, resource_count, ip FROM api_access_log
-         ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`,
-        [...params, limit + 1],
-      );
-      const entries = rows.slice(0, limit).map((r) => ({
-        seq: Number(r.seq), credentialId: r.credential_id, patientId: r.patient_id, at: Number(r.at), interaction: r.interaction,
-        resourceType: r.resource_type, count: Number(r.resource_count), ip: r.ip,
-      }));
-      return { entries, more: rows.length > limit };
+      const rows = await db.all<Row>(`${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`, [...params, limit + 1]);
+      return { entries: rows.slice(0, limit).map(toAccess), more: rows.length > limit };
     },
 
     async close(): Promise<void> {
@@ -116,3 +100,24 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
 }
 
 export type ApiAccessLog = ReturnType<typeof apiAccessLog>;
+
+interface Row {
+  seq: number;
+  credential_id: string;
+  patient_id: string;
+  at: number;
+  interaction: string;
+  resource_type: string | null;
+  resource_count: number;
+  ip: string | null;
+}
+
+const SELECT = 'SELECT seq, credential_id, patient_id, at, interaction, resource_type, resource_count, ip FROM api_access_log';
+
+/** Rows leave this module only through this mapper. */
+function toAccess(r: Row): ApiAccess & { seq: number } {
+  return {
+    seq: Number(r.seq), credentialId: r.credential_id, patientId: r.patient_id, at: Number(r.at), interaction: r.interaction,
+    resourceType: r.resource_type, count: Number(r.resource_count), ip: r.ip,
+  };
+}
