@@ -2,7 +2,7 @@ import { type Migration, types } from './types.js';
 
 /**
  * FHIR storage. `resources` holds the current version of every resource as its exact
- * JSON text (served without re-serialising); `resource_history` keeps every version.
+ * JSON text (served without re-serialising); `resource_history` keeps the earlier versions.
  * The idx_* tables are the search index, keyed by resources.seq and written in the same
  * transaction as the resource. `compartment` and `refs` feed the patient scope.
  * `seq` is assigned at creation and never changes: it is the default sort order and the
