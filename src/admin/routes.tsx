@@ -3,8 +3,8 @@ import type { Config } from '../config/config.js';
 import type { Services } from '../services.js';
 import { notFoundPage } from '../web/plugin.js';
 import { sendPage } from '../web/render.js';
-import { ADMIN_COOKIE, clearSessionCookie, field, query, sessionId, setSessionCookie } from '../web/session.js';
-import { attemptSignIn } from '../web/sign-in.js';
+import { ADMIN_COOKIE, field, query, sessionId, setSessionCookie } from '../web/session.js';
+import { attemptSignIn, signOut } from '../web/sign-in.js';
 import { requireStaff } from './current.js';
 import { patientRoutes } from './patient-routes.js';
 import { AdminLoginPage, AuditPage, SettingsPage } from './views/misc-pages.js';
@@ -38,13 +38,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: Servic
     return reply.redirect('/admin/patients', 303);
   });
 
-  app.post('/logout', async (req, reply) => {
-    const session = await sessions.get('staff', sessionId(req, ADMIN_COOKIE));
-    await sessions.destroy(sessionId(req, ADMIN_COOKIE));
-    clearSessionCookie(reply, ADMIN_COOKIE, config);
-    if (session) await services.audit.record({ actorKind: 'staff', actorId: session.subjectId, action: 'signout', ip: req.ip });
-    return reply.redirect('/admin/login?signedout=1', 303);
-  });
+  app.post('/logout', (req, reply) => signOut(services, req, reply, { kind: 'staff', cookie: ADMIN_COOKIE, loginPath: '/admin/login' }, config));
 
   app.get('/settings', async (req, reply) => {
     const staff = await requireStaff(services, req, reply);

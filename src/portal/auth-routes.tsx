@@ -4,8 +4,8 @@ import { AccountError, type PortalAccount } from '../accounts/portal-accounts.js
 import type { Config } from '../config/config.js';
 import type { Services } from '../services.js';
 import { noStore, sendPage } from '../web/render.js';
-import { clearSessionCookie, field, PORTAL_COOKIE, query, sessionId, setSessionCookie } from '../web/session.js';
-import { attemptSignIn } from '../web/sign-in.js';
+import { field, PORTAL_COOKIE, query, sessionId, setSessionCookie } from '../web/session.js';
+import { attemptSignIn, signOut } from '../web/sign-in.js';
 import { displayName, requirePatient } from './current.js';
 import { ActivatePage, ChangePasswordPage, FirstPasswordPage, PortalLoginPage } from './views/auth-pages.js';
 
@@ -44,13 +44,7 @@ export async function portalAuthRoutes(app: FastifyInstance, opts: { services: S
     return reply.redirect(result.subject.mustChangePassword ? '/portal/password/new' : '/portal/history', 303);
   });
 
-  app.post('/logout', async (req, reply) => {
-    const session = await sessions.get('patient', sessionId(req, PORTAL_COOKIE));
-    await sessions.destroy(sessionId(req, PORTAL_COOKIE));
-    clearSessionCookie(reply, PORTAL_COOKIE, config);
-    if (session) await services.audit.record({ actorKind: 'patient', actorId: session.subjectId, action: 'signout', ip: req.ip });
-    return reply.redirect('/portal/login?signedout=1', 303);
-  });
+  app.post('/logout', (req, reply) => signOut(services, req, reply, { kind: 'patient', cookie: PORTAL_COOKIE, loginPath: '/portal/login' }, config));
 
   app.get('/password/new', async (req, reply) => {
     const account = await requirePatient(services, req, reply, { allowMustChange: true });

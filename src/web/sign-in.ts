@@ -1,4 +1,7 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Config } from '../config/config.js';
 import type { Services } from '../services.js';
+import { clearSessionCookie, type SessionCookie, sessionId } from './session.js';
 
 export type SignInResult<T> =
   | { ok: true; subject: T }
@@ -34,4 +37,21 @@ export async function attemptSignIn<T extends { id: string }>(
     actorKind, actorId: subject.id, action: 'signin.success', ip: input.ip, patientId: input.patientIdOf?.(subject) ?? null, detail: { surface: input.surface, username },
   });
   return { ok: true, subject };
+}
+
+/** Ends the session of a surface (portal or admin), audits it, and sends the browser to its sign-in page. */
+export async function signOut(
+  services: Services,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  surface: { kind: 'patient' | 'staff'; cookie: SessionCookie; loginPath: string },
+  config: Config,
+) {
+  const { sessions } = services.portal;
+  const id = sessionId(req, surface.cookie);
+  const session = await sessions.get(surface.kind, id);
+  await sessions.destroy(id);
+  clearSessionCookie(reply, surface.cookie, config);
+  if (session) await services.audit.record({ actorKind: surface.kind, actorId: session.subjectId, action: 'signout', ip: req.ip });
+  return reply.redirect(`${surface.loginPath}?signedout=1`, 303);
 }
