@@ -94,7 +94,9 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     const benchData = await loadBenchData(databaseUrl, { patients, data, log });
     const port = 30000 + Math.floor(Math.random() * 10000);
     const base = `http://127.0.0.1:${port}`;
-    const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    // The same V8 flags as `npm start` (package.json): a 4 MiB young generation keeps the
+    // server's resident memory near 150 MiB under load at no measurable cost in throughput.
+    const nodeFlags = ['--max-semi-space-size=4', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
     // The server runs as `npm start` runs it: the built bundle (see scripts/build.mjs).
     const server = spawn(process.execPath, [...nodeFlags, 'dist/main.js', 'serve'], {
       env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, CHARTKEY_DEMO: '0', LOG_LEVEL: 'warn', PUBLIC_URL: base },

@@ -8,6 +8,8 @@ import { type Db, DbError, type Queryable, type SqlValue } from './db.js';
  * request's uncommitted writes, and one for writes, which runs transactions one at a
  * time behind a queue (SQLite allows a single writer anyway).
  */
+const STATEMENT_CACHE = 256;
+
 export function openSqlite(file: string): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const writer = new Database(file);
@@ -16,16 +18,21 @@ export function openSqlite(file: string): Db {
   const reader = file === ':memory:' ? writer : new Database(file, { readonly: false });
   if (reader !== writer) configure(reader);
 
+  // Prepared statements, least recently used first out. Searches produce many distinct
+  // statements (one per shape of parameters); each holds memory inside SQLite, so the
+  // cache is bounded rather than cleared wholesale.
   const cache = new Map<Database.Database, Map<string, Database.Statement>>();
   const prepare = (conn: Database.Database, sql: string): Database.Statement => {
     let stmts = cache.get(conn);
     if (!stmts) cache.set(conn, (stmts = new Map()));
     let stmt = stmts.get(sql);
-    if (!stmt) {
+    if (stmt) {
+      stmts.delete(sql);
+    } else {
       stmt = conn.prepare(sql);
-      if (stmts.size > 2000) stmts.clear();
-      stmts.set(sql, stmt);
+      if (stmts.size >= STATEMENT_CACHE) stmts.delete(stmts.keys().next().value!);
     }
+    stmts.set(sql, stmt);
     return stmt;
   };
 

@@ -1,7 +1,7 @@
 import type { Db } from '../db/db.js';
 import { everythingQueries } from './scope.js';
 
-const PAGE = 500;
+const PAGE = 100;
 
 /**
  * Patient/$everything as a stream of Bundle text: the patient's compartment in pages, then
