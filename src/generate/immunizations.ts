@@ -79,22 +79,7 @@ export function immunize(ctx: PatientContext, visit: Visit, state: ImmunizationS
 function give(ctx: PatientContext, visit: Visit, code: Code, infant: boolean, declined: boolean): void {
   const { rng } = ctx;
   const at = visit.start + 45 * 60_000;
-  if (declined) {
-    ctx.add('Immunization', 'us-core-immunization', {
-      status: 'not-done',
-      statusReason: cc(['actReason', 'PATOBJ', 'patient objection']),
-      vaccineCode: cc(code),
-      patient: ctx.subject,
-      encounter: visit.ref,
-      occurrenceDateTime: ctx.dateTime(at),
-      recorded: ctx.dateTime(at),
-      primarySource: true,
-      location: visit.location,
-    });
-    return;
-  }
-  ctx.add('Immunization', 'us-core-immunization', {
-    status: 'completed',
+  const given = {
     vaccineCode: cc(code),
     patient: ctx.subject,
     encounter: visit.ref,
@@ -102,6 +87,14 @@ function give(ctx: PatientContext, visit: Visit, code: Code, infant: boolean, de
     recorded: ctx.dateTime(at),
     primarySource: true,
     location: visit.location,
+  };
+  if (declined) {
+    ctx.add('Immunization', 'us-core-immunization', { status: 'not-done', statusReason: cc(['actReason', 'PATOBJ', 'patient objection']), ...given });
+    return;
+  }
+  ctx.add('Immunization', 'us-core-immunization', {
+    status: 'completed',
+    ...given,
     lotNumber: `${String.fromCharCode(65 + rng.int(0, 25))}${String.fromCharCode(65 + rng.int(0, 25))}${rng.digits(5)}`,
     expirationDate: ctx.date(at + rng.int(120, 700) * 86_400_000),
     site: cc(infant ? SITES[2] : rng.pick(SITES.slice(0, 2))),

@@ -53,24 +53,8 @@ export function RevealPage(props: Base & { name: string; keyValue: string; secre
         <p>
           For: <strong>{props.name}</strong>
         </p>
-        <h2 id="key-label">key</h2>
-        <div class="secret-box">
-          <code id="credential-key" data-testid="credential-key" data-secret-value="">
-            {props.keyValue}
-          </code>
-          <button type="button" class="button" data-copy-target="credential-key" data-copied="Key copied" data-testid="copy-key" aria-label="Copy the key">
-            <CopyIcon /> Copy
-          </button>
-        </div>
-        <h2 id="secret-label">secret</h2>
-        <div class="secret-box">
-          <code id="credential-secret" data-testid="credential-secret" data-secret-value="">
-            {props.secret}
-          </code>
-          <button type="button" class="button" data-copy-target="credential-secret" data-copied="Secret copied" data-testid="copy-secret" aria-label="Copy the secret">
-            <CopyIcon /> Copy
-          </button>
-        </div>
+        <SecretField label="key" id="credential-key" value={props.keyValue} copyTestId="copy-key" copied="Key copied" />
+        <SecretField label="secret" id="credential-secret" value={props.secret} copyTestId="copy-secret" copied="Secret copied" />
         <p class="muted">For security purposes, once you click Done you will not be able to copy the key and secret again.</p>
         <HowToUse publicUrl={props.publicUrl} />
         <div class="actions">
@@ -104,5 +88,22 @@ export function ConfirmDeletePage(props: Base & { id: string; name: string }) {
         </PostForm>
       </div>
     </PortalPage>
+  );
+}
+
+/** One revealed value with its copy button (the copy script reads data-copy-target). */
+function SecretField(props: { label: string; id: string; value: string; copyTestId: string; copied: string }) {
+  return (
+    <>
+      <h2 id={`${props.label}-label`}>{props.label}</h2>
+      <div class="secret-box">
+        <code id={props.id} data-testid={props.id} data-secret-value="">
+          {props.value}
+        </code>
+        <button type="button" class="button" data-copy-target={props.id} data-copied={props.copied} data-testid={props.copyTestId} aria-label={`Copy the ${props.label}`}>
+          <CopyIcon /> Copy
+        </button>
+      </div>
+    </>
   );
 }
