@@ -15,6 +15,7 @@ import type { Config } from './config/config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { openDb } from './db/open.js';
+import { createFhirCache, type FhirCache } from './fhir/cache/fhir-cache.js';
 import { loadRegistry } from './fhir/search/registry.js';
 import { searchIds } from './fhir/search/search-ids.js';
 import type { SearchRegistry } from './fhir/search/types.js';
@@ -29,6 +30,8 @@ export interface Services {
   readonly db: Db;
   readonly registry: SearchRegistry;
   readonly store: FhirStore;
+  /** Read and search results, exact at all times (src/fhir/cache/). */
+  readonly fhirCache: FhirCache;
   readonly staff: StaffService;
   /** Resolves a FHIR request's Authorization to a principal (patient credential, token, or staff). */
   readonly authenticate: Authenticate;
@@ -90,6 +93,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     db,
     registry,
     store,
+    fhirCache: createFhirCache(store, config.cacheMb * 1024 * 1024),
     staff,
     authenticate,
     metrics,

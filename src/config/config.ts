@@ -21,6 +21,8 @@ export interface Config {
   readonly demo: boolean;
   /** Trust X-Forwarded-For from a proxy in front (TRUST_PROXY=1), for client addresses in logs and throttling. */
   readonly trustProxy: boolean;
+  /** MiB of memory for cached read and search results (CHARTKEY_CACHE_MB, default 16; 0 turns the cache off). */
+  readonly cacheMb: number;
 }
 
 export class ConfigError extends Error {
@@ -49,8 +51,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LEVELS.join(', ')}`);
   const demo = overrides.demo ?? env.CHARTKEY_DEMO !== '0';
   const trustProxy = overrides.trustProxy ?? env.TRUST_PROXY === '1';
+  const cacheMb = overrides.cacheMb ?? Number(env.CHARTKEY_CACHE_MB ?? '16');
+  if (!Number.isInteger(cacheMb) || cacheMb < 0 || cacheMb > 4096) problems.push('CHARTKEY_CACHE_MB must be an integer between 0 and 4096');
   if (problems.length) throw new ConfigError(problems);
-  return Object.freeze({ port, host, databaseUrl, redisUrl, publicUrl, smtpUrl, logLevel, dataDir, demo, trustProxy });
+  return Object.freeze({ port, host, databaseUrl, redisUrl, publicUrl, smtpUrl, logLevel, dataDir, demo, trustProxy, cacheMb });
 }
 
 function parsePort(value: string, problems: string[]): number {

@@ -33,6 +33,15 @@ export function patientScope(patientId: string, types?: Iterable<string>): Scope
   return Object.freeze({ kind: 'patient', patientId, types: Object.freeze([...new Set(types)].sort()) });
 }
 
+/**
+ * A string that identifies what a scope can see, for cache keys: equal keys ⇔ equal
+ * visibility. (Ids cannot hold NUL; type lists are sorted by patientScope.)
+ */
+export function scopeKey(scope: Scope): string {
+  if (scope.kind === 'all') return 'all';
+  return `patient\0${scope.patientId}\0${scope.types === undefined ? '*' : [...scope.types].sort().join(',')}`;
+}
+
 /** Resource types a patient may see when (and only when) their own records reference them. */
 export const SHARED_TYPES: readonly string[] = [
   'Practitioner',

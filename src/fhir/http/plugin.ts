@@ -9,6 +9,7 @@ import { capabilityStatement } from '../capability.js';
 import { everythingBundle } from '../everything.js';
 import { interactions } from '../interactions.js';
 import { errors } from '../outcome.js';
+import { scopeKey } from '../scope.js';
 import type { StoredResource } from '../store/types.js';
 import { fhirErrorHandler } from './errors.js';
 import { FHIR_JSON, assertAcceptable } from './negotiate.js';
@@ -75,7 +76,9 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
   );
 
   app.get<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
-    const found = await core.read(scopeFor(request, request.params.type, 'read'), request.params.type, request.params.id);
+    const { type, id } = request.params;
+    const scope = scopeFor(request, type, 'read');
+    const found = await services.fhirCache.through(`read\0${scopeKey(scope)}\0${type}\0${id}`, () => core.read(scope, type, id), (r) => r.json.length * 2);
     request.fhirAccess = { interaction: 'read', type: found.type, count: 1 };
     return sendResource(request, reply, found);
   });

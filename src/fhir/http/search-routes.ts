@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../services.js';
-import type { Scope } from '../scope.js';
-import { bundleJson } from '../search/bundle.js';
+import { type Scope, scopeKey } from '../scope.js';
+import { bundleHead, bundleTail } from '../search/bundle.js';
 import { executeSearch } from '../search/execute.js';
 import { parseSearch } from '../search/parse.js';
 import { FHIR_JSON } from './negotiate.js';
@@ -21,10 +21,19 @@ export function registerSearchRoutes(app: FastifyInstance, { services, baseUrl, 
   const run = async (request: FastifyRequest, type: string, params: Array<[string, string]>) => {
     const scope = scopeFor(request, type, 'search');
     const strict = /handling\s*=\s*strict/i.test(String(request.headers.prefer ?? ''));
-    const query = parseSearch(type, params, services.registry, { strict, baseUrl });
-    const result = await executeSearch(services.db, services.registry, query, scope, { baseUrl });
-    request.fhirAccess = { interaction: 'search-type', type, count: result.entries.filter((e) => e.mode === 'match').length };
-    return bundleJson(result);
+    // The page depends on the scope, the type, the parameters and strictness only.
+    const key = `search\0${scopeKey(scope)}\0${type}\0${strict ? 1 : 0}\0${JSON.stringify(params)}`;
+    const page = await services.fhirCache.through(
+      key,
+      async () => {
+        const query = parseSearch(type, params, services.registry, { strict, baseUrl });
+        const result = await executeSearch(services.db, services.registry, query, scope, { baseUrl });
+        return { tail: Buffer.from(bundleTail(result)), matches: result.entries.filter((e) => e.mode === 'match').length };
+      },
+      (p) => p.tail.length,
+    );
+    request.fhirAccess = { interaction: 'search-type', type, count: page.matches };
+    return Buffer.concat([Buffer.from(bundleHead()), page.tail]);
   };
 
   app.get<{ Params: { type: string } }>('/:type', async (request, reply) => {

@@ -12,6 +12,11 @@ export interface FhirStore extends FhirStoreReader {
   readonly registry: SearchRegistry;
   /** Runs writes in one transaction: all of them are stored, or none. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * A counter that moves whenever a committed transaction changed FHIR data, on any
+   * process or instance sharing the database. Read it before computing something to cache.
+   */
+  dataVersion(): Promise<number>;
 }
 
 export interface StoreOptions {
@@ -78,12 +83,23 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
   // An earlier version may predate a move into this patient's compartment (see versionInScope).
   const versionVisible = (scope: Scope, type: string, row: Row) => versionInScope(scope, type, row.content, Boolean(row.deleted), registry);
 
-  const txApi = (q: Queryable, index: IndexBuffer): StoreTx => {
+  /** `changed` is set once any write of the transaction changed stored data. */
+  const txApi = (q: Queryable, index: IndexBuffer, changes: { changed: boolean }): StoreTx => {
     const writer = createWriter(q, registry, index, now);
     return {
-      put: writer.put,
-      putMany: writer.putMany,
-      delete: writer.delete,
+      async put(resource) {
+        const result = await writer.put(resource);
+        if (result.changed) changes.changed = true;
+        return result;
+      },
+      async putMany(resources) {
+        const results = await writer.putMany(resources);
+        if (results.some((r) => r.changed)) changes.changed = true;
+        return results;
+      },
+      async delete(type, id) {
+        if (await writer.delete(type, id)) changes.changed = true;
+      },
       async searchIds(type, params) {
         await index.flush(); // searches see this transaction's own writes
         return options.searchIds(q, registry, type, params);
@@ -104,10 +120,18 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
     transaction: (fn) =>
       db.transaction(async (q) => {
         const index = new IndexBuffer(q);
-        const result = await fn(txApi(q, index));
+        const changes = { changed: false };
+        const result = await fn(txApi(q, index, changes));
         await index.flush();
+        // Last statement before COMMIT: on PostgreSQL the row lock is held only briefly.
+        if (changes.changed) await q.run('UPDATE fhir_data_version SET v = v + 1 WHERE id = 1');
         return result;
       }),
+
+    async dataVersion() {
+      const row = await db.get<{ v: number }>('SELECT v FROM fhir_data_version WHERE id = 1');
+      return Number(row?.v ?? 0);
+    },
   };
 }
 

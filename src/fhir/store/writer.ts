@@ -106,9 +106,10 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
       return (await putMany([resource]))[0];
     },
 
-    async delete(type: string, id: string): Promise<void> {
+    /** Whether there was a live resource to delete. */
+    async delete(type: string, id: string): Promise<boolean> {
       const cur = await q.get<CurrentRow>('SELECT seq, type, id, version, last_updated, deleted, content FROM resources WHERE type = ? AND id = ?', [type, id]);
-      if (!cur || cur.deleted) return;
+      if (!cur || cur.deleted) return false;
       const version = cur.version + 1;
       const lastUpdated = Math.max(now(), cur.last_updated + 1);
       const json = JSON.stringify(withMeta({ resourceType: type, id }, version, lastUpdated));
@@ -116,6 +117,7 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
       await q.run('UPDATE resources SET version = ?, last_updated = ?, deleted = 1, content = ? WHERE seq = ?', [version, lastUpdated, json, cur.seq]);
       await index.flush();
       await deleteSearchRows(q, cur.seq);
+      return true;
     },
   };
 }

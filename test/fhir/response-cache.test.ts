@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { ResponseCache } from '../../src/fhir/cache/response-cache.js';
+import { createServices, type Services } from '../../src/services.js';
+import { basic } from '../helpers/app.js';
+import { backends, createTestDb, type TestDb } from '../helpers/db.js';
+import { credentialFor } from '../helpers/patients.js';
+
+describe('ResponseCache', () => {
+  it('serves an entry only under the data version it was computed under', () => {
+    const c = new ResponseCache<string>(1024);
+    c.set('k', 3, 'v3', 10);
+    expect(c.get('k', 3)).toBe('v3');
+    expect(c.get('k', 4)).toBeUndefined();
+    expect(c.get('k', 2)).toBeUndefined();
+  });
+
+  it('never lets a result of an older version replace the newer entries', () => {
+    const c = new ResponseCache<string>(1024);
+    c.set('a', 5, 'a5', 10);
+    c.set('b', 4, 'b4', 10); // computed before the write that made version 5
+    expect(c.get('a', 5)).toBe('a5');
+    expect(c.get('b', 5)).toBeUndefined();
+    expect(c.get('b', 4)).toBeUndefined();
+    c.set('b', 6, 'b6', 10); // a newer version drops every older entry
+    expect(c.size).toBe(1);
+    expect(c.get('a', 6)).toBeUndefined();
+  });
+
+  it('evicts the least recently used entries beyond its byte budget', () => {
+    const c = new ResponseCache<string>(100);
+    c.set('a', 1, 'a', 20);
+    c.set('b', 1, 'b', 20);
+    c.set('c', 1, 'c', 20);
+    expect(c.get('a', 1)).toBe('a'); // a is now the most recently used
+    c.set('d', 1, 'd', 20);
+    c.set('e', 1, 'e', 25); // 105 bytes: b goes
+    expect(c.get('b', 1)).toBeUndefined();
+    expect(['a', 'c', 'd', 'e'].map((k) => c.get(k, 1))).toEqual(['a', 'c', 'd', 'e']);
+    c.set('big', 1, 'x', 26); // more than a quarter of the budget: never cached
+    expect(c.get('big', 1)).toBeUndefined();
+  });
+
+  it('caches nothing with a budget of 0', () => {
+    const c = new ResponseCache<string>(0);
+    c.set('a', 1, 'a', 1);
+    expect(c.enabled).toBe(false);
+    expect(c.get('a', 1)).toBeUndefined();
+  });
+});
+
+/**
+ * The cache must never serve stale data: instance A answers HTTP with every cache warm
+ * while instance B — its own connection to the same database, as another process or
+ * server would be — writes. A's very next call shows B's write.
+ */
+describe.each(await backends())('cached reads and searches on %s', (kind) => {
+  let testDb: TestDb | undefined;
+  let dir: string | undefined;
+  let a: Services;
+  let b: Services;
+  let app: FastifyInstance;
+  let p1: string;
+  let p2: string;
+
+  beforeAll(async () => {
+    let url: string;
+    if (kind === 'sqlite') {
+      dir = mkdtempSync(join(tmpdir(), 'chartkey-cache-'));
+      url = `sqlite:${join(dir, 'db.sqlite')}`;
+    } else {
+      testDb = await createTestDb('postgres');
+      url = testDb.url;
+    }
+    const config = loadConfig({}, { databaseUrl: url, demo: false, logLevel: 'silent', publicUrl: 'http://chartkey.test' });
+    a = await createServices(config);
+    b = await createServices(config);
+    app = await buildApp(config, a);
+    await app.ready();
+    await b.store.transaction((tx) =>
+      tx.putMany([
+        { resourceType: 'Patient', id: 'c1', name: [{ family: 'First' }] },
+        { resourceType: 'Patient', id: 'c2', name: [{ family: 'Other' }] },
+        obs('o1', 'c1', '8867-4'),
+        obs('o2', 'c1', '8867-4'),
+        obs('o3', 'c2', '8867-4'),
+      ]),
+    );
+    const c1 = await credentialFor(a, 'c1');
+    const c2 = await credentialFor(a, 'c2');
+    p1 = basic(c1.key, c1.secret);
+    p2 = basic(c2.key, c2.secret);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await a?.close();
+    await b?.close();
+    if (testDb) await testDb.drop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = async (url: string, authorization: string) => {
+    const res = await app.inject({ method: 'GET', url, headers: { authorization } });
+    return { status: res.statusCode, body: res.json() as Record<string, any>, etag: res.headers.etag };
+  };
+  const ids = (bundle: Record<string, any>) => (bundle.entry ?? []).map((e: any) => `${e.resource.resourceType}/${e.resource.id}`).sort();
+
+  it('shows a change made by another instance on the very next read', async () => {
+    for (let i = 0; i < 3; i++) expect((await get('/fhir/Patient/c1', p1)).body.name[0].family).toBe('First');
+    await b.store.transaction((tx) => tx.put({ resourceType: 'Patient', id: 'c1', name: [{ family: 'Renamed' }] }));
+    const after = await get('/fhir/Patient/c1', p1);
+    expect(after.body.name[0].family).toBe('Renamed');
+    expect(after.body.meta.versionId).toBe('2');
+    expect(after.etag).toBe('W/"2"');
+  });
+
+  it('shows a resource added or deleted by another instance on the very next search', async () => {
+    const url = '/fhir/Observation?patient=c1&code=http://loinc.org|8867-4';
+    for (let i = 0; i < 3; i++) expect(ids((await get(url, p1)).body)).toEqual(['Observation/o1', 'Observation/o2']);
+    await b.store.transaction((tx) => tx.put(obs('o4', 'c1', '8867-4')));
+    expect(ids((await get(url, p1)).body)).toEqual(['Observation/o1', 'Observation/o2', 'Observation/o4']);
+    await b.store.transaction((tx) => tx.delete('Observation', 'o1'));
+    expect(ids((await get(url, p1)).body)).toEqual(['Observation/o2', 'Observation/o4']);
+    expect((await get('/fhir/Observation/o1', p1)).status).toBe(410);
+  });
+
+  it('keeps each patient to their own results for the same URL, in any order', async () => {
+    for (let i = 0; i < 2; i++) {
+      expect(ids((await get('/fhir/Observation', p1)).body)).toEqual(['Observation/o2', 'Observation/o4']);
+      expect(ids((await get('/fhir/Observation', p2)).body)).toEqual(['Observation/o3']);
+      expect((await get('/fhir/Patient/c1', p2)).status).toBe(404);
+      expect((await get('/fhir/Patient/c2', p2)).status).toBe(200);
+    }
+  });
+
+  it('keeps a token limited to Observation from results cached for a full-scope caller', async () => {
+    const url = '/fhir/Observation?patient=c2&_include=Observation:patient';
+    expect(ids((await get(url, p2)).body)).toEqual(['Observation/o3', 'Patient/c2']);
+    const token = await app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { authorization: p2, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=client_credentials&scope=patient/Observation.rs',
+    });
+    const bearer = `Bearer ${token.json().access_token}`;
+    expect(ids((await get(url, bearer)).body)).toEqual(['Observation/o3']);
+    expect(ids((await get(url, p2)).body)).toEqual(['Observation/o3', 'Patient/c2']);
+  });
+
+  it('gives every searchset Bundle its own id and time', async () => {
+    const one = (await get('/fhir/Observation?patient=c2', p2)).body;
+    const two = (await get('/fhir/Observation?patient=c2', p2)).body;
+    expect(ids(one)).toEqual(ids(two));
+    expect(one.id).not.toBe(two.id);
+    expect(one.link).toEqual(two.link);
+  });
+});
+
+function obs(id: string, patient: string, code: string) {
+  return {
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+    code: { coding: [{ system: 'http://loinc.org', code }] },
+    subject: { reference: `Patient/${patient}` },
+    effectiveDateTime: '2024-01-01',
+    valueQuantity: { value: 70, unit: '/min', system: 'http://unitsofmeasure.org', code: '/min' },
+  };
+}
