@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { coalesced } from '../../src/fhir/cache/fhir-cache.js';
 import { ResponseCache } from '../../src/fhir/cache/response-cache.js';
 import { createServices, type Services } from '../../src/services.js';
 import { basic } from '../helpers/app.js';
@@ -51,6 +52,37 @@ describe('ResponseCache', () => {
     c.set('a', 1, 'a', 1);
     expect(c.enabled).toBe(false);
     expect(c.get('a', 1)).toBeUndefined();
+  });
+});
+
+describe('coalesced version reads', () => {
+  it('never answers a call with a read that began before the call', async () => {
+    const pending: Array<(v: number) => void> = [];
+    let version = 0;
+    const fresh = coalesced(() => new Promise<number>((resolve) => pending.push(resolve)));
+    const first = fresh(); // read 1 starts
+    version = 1; // a write commits while read 1 runs (read 1 may or may not see it)
+    const second = fresh(); // made after the write: must not get read 1's answer
+    const third = fresh(); // shares read 2 with `second`
+    expect(pending).toHaveLength(1);
+    pending[0](0);
+    expect(await first).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(pending).toHaveLength(2); // read 2 started for the calls that waited
+    pending[1](version);
+    expect(await second).toBe(1);
+    expect(await third).toBe(1);
+  });
+
+  it('passes a failed read to its callers and recovers', async () => {
+    let fail = true;
+    const fresh = coalesced(async () => {
+      if (fail) throw new Error('db down');
+      return 7;
+    });
+    await expect(fresh()).rejects.toThrow('db down');
+    fail = false;
+    expect(await fresh()).toBe(7);
   });
 });
 
