@@ -7,7 +7,10 @@
  * ratio to the ceiling; writes the results as JSON too.
  *
  *   npm run bench -- [--patients N] [--data DIR] [--db sqlite|postgres|both] [--duration S] [--connections C]
- *                    [--cases TEXT] [--profile DIR] [--out DIR]
+ *                    [--cases TEXT[,TEXT…]] [--cache-off] [--profile DIR] [--out DIR]
+ *
+ * --cache-off starts ChartKey with CHARTKEY_CACHE_MB=0: every request reaches the database
+ * (the cold path; by default repeated reads and searches are served from the exact result cache).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,15 +53,16 @@ interface Row {
   ceiling: Measure[];
 }
 
-const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile']);
+const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile'], ['cache-off']);
+const cacheOff = flags.get('cache-off') === true;
 const patients = Number(flags.get('patients') ?? 1000);
 const duration = Number(flags.get('duration') ?? 10);
 const connections = Number(flags.get('connections') ?? 32);
 const data = flags.get('data') as string | undefined;
 const which = (flags.get('db') as string | undefined) ?? 'both';
 const outDir = (flags.get('out') as string | undefined) ?? 'bench/results';
-/** Only the cases whose name contains this text (e.g. --cases read). */
-const only = flags.get('cases') as string | undefined;
+/** Only the cases whose name contains one of these texts (e.g. --cases read or --cases Observation,Condition). */
+const only = (flags.get('cases') as string | undefined)?.split(',').filter(Boolean);
 /** Write a CPU profile of the server (node --cpu-prof) into this folder. */
 const profileDir = flags.get('profile') as string | undefined;
 const log = (s: string) => process.stderr.write(s);
@@ -66,7 +70,7 @@ const log = (s: string) => process.stderr.write(s);
 async function main() {
   await run(process.execPath, ['scripts/build.mjs']);
   const dbs = which === 'both' ? ['sqlite', 'postgres'] : [which];
-  const report: Record<string, unknown> = { date: new Date().toISOString(), patients: data ? undefined : patients, data, duration, connections, results: {} };
+  const report: Record<string, unknown> = { date: new Date().toISOString(), patients: data ? undefined : patients, data, duration, connections, cache: !cacheOff, results: {} };
   for (const db of dbs) {
     log(`\n== ${db} ==\n`);
     (report.results as Record<string, unknown>)[db] = await benchOne(db as 'sqlite' | 'postgres');
@@ -99,7 +103,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     const nodeFlags = ['--max-semi-space-size=4', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
     // The server runs as `npm start` runs it: the built bundle (see scripts/build.mjs).
     const server = spawn(process.execPath, [...nodeFlags, 'dist/main.js', 'serve'], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, CHARTKEY_DEMO: '0', LOG_LEVEL: 'warn', PUBLIC_URL: base },
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, CHARTKEY_DEMO: '0', LOG_LEVEL: 'warn', PUBLIC_URL: base, ...(cacheOff ? { CHARTKEY_CACHE_MB: '0' } : {}) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(server);
@@ -107,13 +111,13 @@ async function benchOne(db: 'sqlite' | 'postgres') {
 
     const noAuthPort = port + 100;
     const noAuth = spawn(process.execPath, ['--import', 'tsx', 'bench/no-auth-server.ts', String(noAuthPort), benchData.patientId], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, PUBLIC_URL: base },
+      env: { ...process.env, DATABASE_URL: databaseUrl, PUBLIC_URL: base, ...(cacheOff ? { CHARTKEY_CACHE_MB: '0' } : {}) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(noAuth);
     await waitFor(`http://127.0.0.1:${noAuthPort}/readyz`);
 
-    const cases = (await buildCases(base, benchData, `http://127.0.0.1:${noAuthPort}`)).filter((c) => !only || c.name.includes(only));
+    const cases = (await buildCases(base, benchData, `http://127.0.0.1:${noAuthPort}`)).filter((c) => !only || only.some((o) => c.name.includes(o)));
     const rows: Row[] = [];
     for (const [i, c] of cases.entries()) {
       const res = await fetch((c.base ?? base) + c.path, { method: c.method, headers: c.headers, body: c.body });
@@ -204,7 +208,7 @@ function summarize(row: Row) {
 
 function printTable(db: string, s: { importResourcesPerSecond: number; serverPeakRssMiB: number; rows: ReturnType<typeof summarize>[] }) {
   const lines = [
-    `\n${db}: import ${s.importResourcesPerSecond} resources/s; server peak RSS ${s.serverPeakRssMiB} MiB`,
+    `\n${db}${cacheOff ? " (result cache off)" : ""}: import ${s.importResourcesPerSecond} resources/s; server peak RSS ${s.serverPeakRssMiB} MiB`,
     '| case | conns | bytes | req/s | p50 ms | p99 ms | errors | CPU ms/req | ceiling req/s | ratio |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...s.rows.map((r) =>
