@@ -10,7 +10,7 @@ import { composeAuthenticate, staffBasicStrategy } from './auth/authenticate.js'
 import { type FailureThrottle, memoryFailureThrottle, redisFailureThrottle } from './auth/failure-throttle.js';
 import type { CredentialService } from './auth/credentials.js';
 import type { Authenticate } from './auth/principal.js';
-import { tokenService, type TokenService } from './auth/tokens.js';
+import { TOKEN_KEY_PURPOSE, tokenService, type TokenService } from './auth/tokens.js';
 import type { Config } from './config/config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
@@ -35,7 +35,7 @@ export interface Services {
   readonly metrics: Metrics;
   /** Patient API credentials: create/list/revoke/verify/touch, suspend on portal disable. */
   readonly credentials: CredentialService;
-  /** OAuth access tokens issued from credentials. */
+  /** OAuth access tokens issued from credentials (signed, self-contained; checked against the credential on use). */
   readonly tokens: TokenService;
   /** Failed-authentication throttle shared by the FHIR API and the token endpoint. */
   readonly authThrottle: FailureThrottle;
@@ -72,7 +72,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     { db, config, logger, store },
     { now: options.now, secretKey: process.env.CHARTKEY_SECRET_KEY || undefined, ...options.portal },
   );
-  const tokens = tokenService(db, { now: options.now });
+  const tokens = tokenService({
+    key: accountServices.portal.keys.derive(TOKEN_KEY_PURPOSE),
+    isLive: (credentialId, patientId) => accountServices.credentials.isLive(credentialId, patientId),
+    now: options.now,
+  });
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const authThrottle = options.authThrottle ?? (redis ? redisFailureThrottle(redis) : memoryFailureThrottle());
   const authenticate = withFailureThrottle(

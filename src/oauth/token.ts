@@ -1,7 +1,7 @@
 import type { CredentialService } from '../auth/credentials.js';
 import type { FailureThrottle } from '../auth/failure-throttle.js';
 import { grantScopes } from '../auth/scopes.js';
-import type { TokenService } from '../auth/tokens.js';
+import { MAX_SCOPE_LENGTH, type TokenService } from '../auth/tokens.js';
 
 /** An OAuth error response (https://www.rfc-editor.org/rfc/rfc6749#section-5.2). */
 export class OAuthError extends Error {
@@ -60,7 +60,9 @@ export async function clientCredentialsGrant(req: TokenRequest, deps: TokenDeps)
   }
   const scopes = grantScopes(single(req.form, 'scope'), deps.resourceTypes);
   if (!scopes.ok) throw new OAuthError('invalid_scope', 400, `Scope "${scopes.invalid}" cannot be granted to a patient credential`);
-  const issued = await deps.tokens.issue(verified.credentialId, verified.patientId, scopes.granted);
+  // The token carries its scope: a bounded token needs a bounded scope.
+  if (scopes.granted.length > MAX_SCOPE_LENGTH) throw new OAuthError('invalid_scope', 400, `The granted scopes may be at most ${MAX_SCOPE_LENGTH} characters`);
+  const issued = deps.tokens.issue(verified.credentialId, verified.patientId, scopes.granted);
   deps.onIssued?.(verified.credentialId, verified.patientId, req.ip);
   return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope, patient: issued.patientId };
 }
