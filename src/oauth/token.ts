@@ -1,4 +1,4 @@
-import type { CredentialService } from '../auth/credentials.js';
+import type { VerifiedCredential } from '../auth/credentials.js';
 import type { FailureThrottle } from '../auth/failure-throttle.js';
 import { grantScopes } from '../auth/scopes.js';
 import { MAX_SCOPE_LENGTH, type TokenService } from '../auth/tokens.js';
@@ -32,7 +32,8 @@ export interface TokenResponse {
 }
 
 export interface TokenDeps {
-  credentials: CredentialService;
+  /** Checks a client's key and secret (credentials.verify, possibly behind a short trust cache). */
+  verifyClient: (key: string, secret: string) => Promise<VerifiedCredential | undefined>;
   tokens: TokenService;
   throttle: FailureThrottle;
   resourceTypes: readonly string[];
@@ -53,7 +54,7 @@ export async function clientCredentialsGrant(req: TokenRequest, deps: TokenDeps)
   const buckets = [`ip:${req.ip}`, `key:${client.id.slice(0, 64)}`];
   const wait = await deps.throttle.retryAfter(buckets);
   if (wait > 0) throw new OAuthError('invalid_client', 429, 'Too many failed authentication attempts; try again later', wait);
-  const verified = await deps.credentials.verify(client.id, client.secret);
+  const verified = await deps.verifyClient(client.id, client.secret);
   if (!verified) {
     await deps.throttle.recordFailure(buckets);
     throw new OAuthError('invalid_client', 401, 'Client authentication failed');

@@ -149,8 +149,8 @@ describe.each(await backends())('signed access tokens on %s', (kind) => {
     const start = clock;
     try {
       clock = start + 3600 * 1000 - 1;
-      expect((await read(`Bearer ${body.access_token}`)).statusCode).toBe(200);
-      clock = start + 3600 * 1000 + 1001; // past the hour, and past the one-second auth cache
+      expect((await read(`Bearer ${body.access_token}`)).statusCode).toBe(200); // and now in the auth cache
+      clock = start + 3600 * 1000; // the hour is over: the cache entry ends with the token
       const res = await read(`Bearer ${body.access_token}`);
       expect(res.statusCode).toBe(401);
       expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
@@ -220,6 +220,53 @@ describe.each(await backends())('signed access tokens on %s', (kind) => {
     });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toBe('invalid_scope');
+  });
+
+  const tokenRequest = (c: { key: string; secret: string }, remoteAddress = '127.0.0.1') =>
+    t.app.inject({
+      method: 'POST', url: '/oauth/token', remoteAddress,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(c.key, c.secret) },
+      payload: 'grant_type=client_credentials',
+    });
+
+  it('token endpoint: a client trusted a moment ago is refused at once when deleted or suspended here, and after re-enabling is accepted', async () => {
+    const c = await credentialFor(t.services, 'st2', 'endpoint');
+    expect((await tokenRequest(c)).statusCode).toBe(200);
+    expect((await tokenRequest(c)).statusCode).toBe(200); // trusted from the cache
+    await disablePortal(t.services, { patientId: 'st2', by: { kind: 'system', id: 'test' } });
+    const suspended = await tokenRequest(c, '10.8.0.1');
+    expect(suspended.statusCode).toBe(401);
+    expect(suspended.json().error).toBe('invalid_client');
+    await credentialFor(t.services, 'st2', 'endpoint, re-enabled');
+    expect((await tokenRequest(c)).statusCode).toBe(200);
+    await t.services.credentials.revoke(c.credential.id, 'test', 'st2');
+    expect((await tokenRequest(c, '10.8.0.2')).statusCode).toBe(401);
+  });
+
+  it('token endpoint: a client deleted by another instance is refused within one second', async () => {
+    const c = await credentialFor(t.services, 'st1', 'endpoint, other instance');
+    expect((await tokenRequest(c)).statusCode).toBe(200);
+    const config = loadConfig({}, { databaseUrl: t.testDb.url, demo: false, logLevel: 'silent' });
+    const other = await createServices(config, kind === 'sqlite' ? { db: t.testDb.db } : {});
+    try {
+      await other.credentials.revoke(c.credential.id, 'test', 'st1');
+    } finally {
+      if (kind === 'postgres') await other.close();
+    }
+    clock += 1000;
+    expect((await tokenRequest(c, '10.8.1.1')).statusCode).toBe(401);
+  });
+
+  it('token endpoint: failures are counted even for a client in the cache, and throttling wins over the cache', async () => {
+    const c = await credentialFor(t.services, 'st1', 'endpoint, throttled');
+    expect((await tokenRequest(c)).statusCode).toBe(200);
+    for (let i = 0; i < 10; i++) {
+      const res = await tokenRequest({ key: c.key, secret: `wrong${i}`.padEnd(32, 'x') }, `10.8.2.${i}`);
+      expect(res.statusCode).toBe(401);
+    }
+    const blocked = await tokenRequest(c, '10.8.2.200');
+    expect(blocked.statusCode).toBe(429);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
   });
 
   it('leaves no token value in any table or in the log', async () => {
