@@ -32,6 +32,20 @@ const MAC_CHARS = 43; // base64url of 32 bytes, unpadded
 /** Longest token `issue` can produce; anything longer is refused before any work. */
 export const MAX_TOKEN_LENGTH = TOKEN_PREFIX.length + b64len(MAX_PAYLOAD) + 1 + MAC_CHARS;
 
+/**
+ * CSPRNG output drawn 4 KiB at a time, as crypto.randomUUID does: a call per 16 bytes cost
+ * ~5 % of the token endpoint's CPU. Every jti takes 16 bytes no other jti gets.
+ */
+const jtiPool = Buffer.alloc(JTI_BYTES * 256);
+let jtiAt = jtiPool.length;
+function writeJti(target: Buffer, at: number): void {
+  if (jtiAt === jtiPool.length) {
+    randomFillSync(jtiPool);
+    jtiAt = 0;
+  }
+  jtiPool.copy(target, at, jtiAt, (jtiAt += JTI_BYTES));
+}
+
 const TOKEN_SHAPE = new RegExp(`^${TOKEN_PREFIX}([A-Za-z0-9_-]{${b64len(MIN_PAYLOAD)},${b64len(MAX_PAYLOAD)}})\\.[A-Za-z0-9_-]{${MAC_CHARS}}$`);
 
 export interface IssuedToken {
@@ -83,7 +97,7 @@ export function tokenService(deps: TokenServiceDeps) {
       const issuedAt = now();
       payload.writeUIntBE(issuedAt, 0, 6);
       payload.writeUIntBE(issuedAt + TOKEN_TTL_SECONDS * 1000, 6, 6);
-      randomFillSync(payload, 12, JTI_BYTES);
+      writeJti(payload, 12);
       let at = FIXED;
       payload[at++] = c.length;
       at += c.copy(payload, at);

@@ -284,6 +284,13 @@ describe.each(await backends())('signed access tokens on %s', (kind) => {
 });
 
 describe('tokenService', () => {
+  it('gives every token its own 128 random bits: 1,000 tokens of one credential in one millisecond are all different', () => {
+    const svc = tokenService({ key: randomBytes(32), now: () => 1_800_000_000_000, isLive: async () => true });
+    const tokens = new Set(Array.from({ length: 1000 }, () => svc.issue('cred-1', 'pat-1', 'patient/*.rs').accessToken));
+    expect(tokens.size).toBe(1000);
+  });
+
+
   it('checks liveness of the credential and patient the token names, and not before the signature and expiry', async () => {
     const calls: Array<[string, string]> = [];
     let now = 1_800_000_000_000;
