@@ -94,7 +94,7 @@ export function tokenService(deps: TokenServiceDeps) {
         throw new RangeError('token fields out of range');
       }
       const payload = Buffer.allocUnsafe(FIXED + 1 + c.length + 1 + p.length + 2 + s.length);
-      const issuedAt = now();
+      const issuedAt = Math.floor(now());
       payload.writeUIntBE(issuedAt, 0, 6);
       payload.writeUIntBE(issuedAt + TOKEN_TTL_SECONDS * 1000, 6, 6);
       writeJti(payload, 12);
