@@ -5,12 +5,12 @@ import { staffService, type StaffService } from './accounts/staff.js';
 import type { ApiAccessLog } from './audit/api-access-log.js';
 import type { AuditLog } from './audit/audit-log.js';
 import { bearerStrategy, credentialBasicStrategy, withFailureThrottle } from './auth/api-auth.js';
-import { withAuthCache } from './auth/auth-cache.js';
+import { withAuthCache, withClientVerifyCache } from './auth/auth-cache.js';
 import { composeAuthenticate, staffBasicStrategy } from './auth/authenticate.js';
 import { type FailureThrottle, memoryFailureThrottle, redisFailureThrottle } from './auth/failure-throttle.js';
-import type { CredentialService } from './auth/credentials.js';
+import type { CredentialService, VerifiedCredential } from './auth/credentials.js';
 import type { Authenticate } from './auth/principal.js';
-import { tokenService, type TokenService } from './auth/tokens.js';
+import { TOKEN_KEY_PURPOSE, tokenService, type TokenService } from './auth/tokens.js';
 import type { Config } from './config/config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
@@ -38,8 +38,13 @@ export interface Services {
   readonly metrics: Metrics;
   /** Patient API credentials: create/list/revoke/verify/touch, suspend on portal disable. */
   readonly credentials: CredentialService;
-  /** OAuth access tokens issued from credentials. */
+  /** OAuth access tokens issued from credentials (signed, self-contained; checked against the credential on use). */
   readonly tokens: TokenService;
+  /**
+   * Client authentication at the token endpoint: credentials.verify behind a one-second
+   * trust cache that a delete or suspension in this process empties at once.
+   */
+  readonly verifyClient: (key: string, secret: string) => Promise<VerifiedCredential | undefined>;
   /** Failed-authentication throttle shared by the FHIR API and the token endpoint. */
   readonly authThrottle: FailureThrottle;
   /** Audit trail (sign-ins, enablement, credential changes). */
@@ -75,7 +80,13 @@ export async function createServices(config: Config, options: ServiceOptions = {
     { db, config, logger, store },
     { now: options.now, secretKey: process.env.CHARTKEY_SECRET_KEY || undefined, ...options.portal },
   );
-  const tokens = tokenService(db, { now: options.now });
+  const tokens = tokenService({
+    key: accountServices.portal.keys.derive(TOKEN_KEY_PURPOSE),
+    isLive: (credentialId, patientId) => accountServices.credentials.isLive(credentialId, patientId),
+    now: options.now,
+  });
+  const { credentials } = accountServices;
+  const verifyClient = withClientVerifyCache((key, secret) => credentials.verify(key, secret), credentials.onChange, { now: options.now });
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const authThrottle = options.authThrottle ?? (redis ? redisFailureThrottle(redis) : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
@@ -98,6 +109,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     authenticate,
     metrics,
     tokens,
+    verifyClient,
     authThrottle,
     redis,
     ...accountServices,

@@ -27,7 +27,7 @@ export function credentialBasicStrategy(credentials: CredentialService): AuthStr
   };
 }
 
-/** An access token from /oauth/token (RFC 6750). Revocation is checked inside tokens.verify on every call. */
+/** An access token from /oauth/token (RFC 6750). Signature, expiry and revocation are checked inside tokens.verify. */
 export function bearerStrategy(tokens: TokenService): AuthStrategy {
   return async (_req, header) => {
     if (header.scheme !== 'bearer') return undefined;
@@ -40,6 +40,7 @@ export function bearerStrategy(tokens: TokenService): AuthStrategy {
       credentialId: owner.credentialId,
       scope: patientScope(owner.patientId, grantedTypes(owner.scope)),
       grantedScopes: owner.scope,
+      expiresAt: owner.expiresAt,
     };
   };
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { CredentialChange } from './credentials.js';
+import { createHmac, randomBytes } from 'node:crypto';
+import type { CredentialChange, VerifiedCredential } from './credentials.js';
 import type { Authenticate, Principal } from './principal.js';
 
 export interface AuthCacheOptions {
@@ -9,42 +9,100 @@ export interface AuthCacheOptions {
   now?: () => number;
 }
 
+type OnCredentialChange = (listener: (change: CredentialChange) => void) => () => void;
+
 /**
- * Remembers successful patient authentications for at most `ttlMs` (default 1 s), keyed
- * by a SHA-256 of the Authorization header (never the secret itself). Revocation stays
- * immediate: a credential deleted or suspended in this process drops its entries at once
- * (credentials.onChange); one changed by another process or instance sharing the
- * database is refused within the TTL — the SPEC's "within one second".
- * Staff principals are never cached (a disabled staff account loses access at once).
+ * Short-lived trust in a successful patient authentication, shared by the FHIR API's
+ * authentication cache and the token endpoint's client verification. Entries are keyed
+ * by an HMAC (under a random per-process key) of what the caller presented, so the cache
+ * never holds a secret or a token. Revocation stays immediate in this process: deleting
+ * or suspending a credential (credentials.onChange) drops its entries at once, and a
+ * verification that was still running when a credential changed is not cached (its
+ * answer may predate the change). Another process or instance sharing the database is
+ * refused within the TTL — the SPEC's "within one second". An entry never outlives the
+ * `expiresAt` of what it holds (an access token's expiry).
  */
-export function withAuthCache(
-  authenticate: Authenticate,
-  onChange: (listener: (change: CredentialChange) => void) => () => void,
-  options: AuthCacheOptions = {},
-): Authenticate {
+function trustCache<V extends { readonly credentialId: string; readonly patientId: string; readonly expiresAt?: number }>(
+  onChange: OnCredentialChange,
+  options: AuthCacheOptions,
+) {
   const ttl = options.ttlMs ?? 1000;
   const max = options.maxEntries ?? 10_000;
   const now = options.now ?? Date.now;
-  const entries = new Map<string, { principal: Principal & { kind: 'patient' }; until: number }>();
+  const hmacKey = randomBytes(32);
+  const entries = new Map<string, { value: V; until: number }>();
+  let changes = 0;
 
   onChange((change) => {
+    changes++;
     for (const [key, e] of entries) {
-      const hit = change.kind === 'revoked' ? e.principal.credentialId === change.credentialId : e.principal.patientId === change.patientId;
+      const hit = change.kind === 'revoked' ? e.value.credentialId === change.credentialId : e.value.patientId === change.patientId;
       if (hit) entries.delete(key);
     }
   });
 
+  return {
+    /** The cache key for the presented material (each part length-prefixed, so parts cannot run into each other). */
+    keyOf(...material: string[]): string {
+      const h = createHmac('sha256', hmacKey);
+      for (const part of material) h.update(`${part.length}:`).update(part);
+      return h.digest('base64');
+    },
+    get(key: string): V | undefined {
+      const hit = entries.get(key);
+      if (hit && hit.until > now()) return hit.value;
+      if (hit) entries.delete(key);
+      return undefined;
+    },
+    /** Taken before verifying; `set` ignores the result when a credential changed since. */
+    ticket(): number {
+      return changes;
+    },
+    set(key: string, value: V, ticket: number): void {
+      if (ticket !== changes) return;
+      if (entries.size >= max) entries.delete(entries.keys().next().value!);
+      entries.set(key, { value, until: Math.min(now() + ttl, value.expiresAt ?? Infinity) });
+    },
+  };
+}
+
+/**
+ * Remembers successful patient authentications of FHIR requests for at most `ttlMs`
+ * (default 1 s), keyed by a keyed hash of the Authorization header. Staff principals are
+ * never cached (a disabled staff account loses access at once).
+ */
+export function withAuthCache(authenticate: Authenticate, onChange: OnCredentialChange, options: AuthCacheOptions = {}): Authenticate {
+  const cache = trustCache<Principal & { kind: 'patient' }>(onChange, options);
   return async (req) => {
     if (!req.authorization) return authenticate(req);
-    const key = createHash('sha256').update(req.authorization).digest('base64');
-    const hit = entries.get(key);
-    if (hit && hit.until > now()) return hit.principal;
-    if (hit) entries.delete(key);
+    const key = cache.keyOf(req.authorization);
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const ticket = cache.ticket();
     const principal = await authenticate(req);
-    if (principal.kind === 'patient') {
-      if (entries.size >= max) entries.delete(entries.keys().next().value!);
-      entries.set(key, { principal, until: now() + ttl });
-    }
+    if (principal.kind === 'patient') cache.set(key, principal, ticket);
     return principal;
+  };
+}
+
+/**
+ * The same trust in front of client verification at the token endpoint: a key and secret
+ * verified less than `ttlMs` ago are not looked up again. Failures are never cached, so
+ * every failed attempt still reaches the caller (and its failure throttle).
+ */
+export function withClientVerifyCache(
+  verify: (key: string, secret: string) => Promise<VerifiedCredential | undefined>,
+  onChange: OnCredentialChange,
+  options: AuthCacheOptions = {},
+): (key: string, secret: string) => Promise<VerifiedCredential | undefined> {
+  const cache = trustCache<VerifiedCredential>(onChange, options);
+  return async (clientKey, secret) => {
+    const key = cache.keyOf(clientKey, secret);
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const ticket = cache.ticket();
+    const verified = await verify(clientKey, secret);
+    if (verified) cache.set(key, verified, ticket);
+    return verified;
   };
 }

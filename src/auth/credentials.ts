@@ -158,13 +158,18 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
       return { credentialId: row.id, patientId: row.patient_id };
     },
 
-    /** Whether a credential still works (for tokens issued from it: revocation is checked on every call). */
-    async isLive(credentialId: string): Promise<boolean> {
-      const row = await db.get<{ ok: number }>(
-        `SELECT 1 AS ok FROM api_credentials c JOIN portal_accounts a ON a.id = c.account_id
-         WHERE c.id = ? AND c.revoked_at IS NULL AND c.suspended = 0 AND a.status = 'active'`,
-        [credentialId],
-      );
+    /**
+     * Whether a credential still works — not deleted, not suspended, its portal account
+     * active — and, when `patientId` is given, belongs to that patient. Tokens issued from
+     * the credential are checked with it on every call (behind the one-second auth cache).
+     */
+    async isLive(credentialId: string, patientId?: string): Promise<boolean> {
+      const live = `SELECT 1 AS ok FROM api_credentials c JOIN portal_accounts a ON a.id = c.account_id
+         WHERE c.id = ? AND c.revoked_at IS NULL AND c.suspended = 0 AND a.status = 'active'`;
+      const row =
+        patientId === undefined
+          ? await db.get<{ ok: number }>(live, [credentialId])
+          : await db.get<{ ok: number }>(`${live} AND c.patient_id = ?`, [credentialId, patientId]);
       return Boolean(row);
     },
 

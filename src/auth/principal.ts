@@ -13,6 +13,8 @@ export type Principal =
       readonly scope: Scope;
       /** SMART scopes granted (space-separated), limiting which resource types may be read. */
       readonly grantedScopes: string;
+      /** For an access token: when it expires (ms since the epoch); no cache may trust it longer. */
+      readonly expiresAt?: number;
     };
 
 /** Thrown by authenticators; the FHIR surface renders 401 + WWW-Authenticate. */

@@ -38,7 +38,7 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
       const response = await clientCredentialsGrant(
         { form: request.body, authorization: request.headers.authorization, ip: request.ip },
         {
-          credentials: services.credentials,
+          verifyClient: services.verifyClient,
           tokens: services.tokens,
           throttle: services.authThrottle,
           resourceTypes: services.registry.resourceTypes(),

@@ -1,7 +1,7 @@
-import type { CredentialService } from '../auth/credentials.js';
+import type { VerifiedCredential } from '../auth/credentials.js';
 import type { FailureThrottle } from '../auth/failure-throttle.js';
 import { grantScopes } from '../auth/scopes.js';
-import type { TokenService } from '../auth/tokens.js';
+import { MAX_SCOPE_LENGTH, type TokenService } from '../auth/tokens.js';
 
 /** An OAuth error response (https://www.rfc-editor.org/rfc/rfc6749#section-5.2). */
 export class OAuthError extends Error {
@@ -32,7 +32,8 @@ export interface TokenResponse {
 }
 
 export interface TokenDeps {
-  credentials: CredentialService;
+  /** Checks a client's key and secret (credentials.verify, possibly behind a short trust cache). */
+  verifyClient: (key: string, secret: string) => Promise<VerifiedCredential | undefined>;
   tokens: TokenService;
   throttle: FailureThrottle;
   resourceTypes: readonly string[];
@@ -53,14 +54,16 @@ export async function clientCredentialsGrant(req: TokenRequest, deps: TokenDeps)
   const buckets = [`ip:${req.ip}`, `key:${client.id.slice(0, 64)}`];
   const wait = await deps.throttle.retryAfter(buckets);
   if (wait > 0) throw new OAuthError('invalid_client', 429, 'Too many failed authentication attempts; try again later', wait);
-  const verified = await deps.credentials.verify(client.id, client.secret);
+  const verified = await deps.verifyClient(client.id, client.secret);
   if (!verified) {
     await deps.throttle.recordFailure(buckets);
     throw new OAuthError('invalid_client', 401, 'Client authentication failed');
   }
   const scopes = grantScopes(single(req.form, 'scope'), deps.resourceTypes);
   if (!scopes.ok) throw new OAuthError('invalid_scope', 400, `Scope "${scopes.invalid}" cannot be granted to a patient credential`);
-  const issued = await deps.tokens.issue(verified.credentialId, verified.patientId, scopes.granted);
+  // The token carries its scope: a bounded token needs a bounded scope.
+  if (scopes.granted.length > MAX_SCOPE_LENGTH) throw new OAuthError('invalid_scope', 400, `The granted scopes may be at most ${MAX_SCOPE_LENGTH} characters`);
+  const issued = deps.tokens.issue(verified.credentialId, verified.patientId, scopes.granted);
   deps.onIssued?.(verified.credentialId, verified.patientId, req.ip);
   return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope, patient: issued.patientId };
 }

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/db/migrate.js';
-import { createTestDb, postgresAvailable, type TestDb } from '../helpers/db.js';
+import { migrations } from '../../src/db/migrations/index.js';
+import { allTables, createTestDb, postgresAvailable, type TestDb } from '../helpers/db.js';
 
 const kinds = ['sqlite', ...((await postgresAvailable()) ? ['postgres' as const] : [])] as const;
 
@@ -32,5 +33,19 @@ describe.each(kinds)('migrations on %s', (kind) => {
       }),
     ).rejects.toThrow('boom');
     expect(await t.db.get('SELECT id FROM resources WHERE id = ?', ['p2'])).toBeUndefined();
+  });
+
+  it('upgrades a database that still has the opaque-token table: 006 drops it, rows and all', async () => {
+    const before006 = migrations.slice(0, migrations.findIndex((m) => m.id === '006-drop-oauth-tokens'));
+    expect(before006.map((m) => m.id)).toContain('004-oauth');
+    const old = await createTestDb(kind, { migrations: before006 });
+    try {
+      await old.db.run('INSERT INTO oauth_tokens (token_hash, credential_id, patient_id, scope, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)', ['h', 'c', 'p', 'patient/*.rs', 1, 2]);
+      expect(await migrate(old.db)).toEqual(['006-drop-oauth-tokens']);
+      expect(await allTables(old.db)).not.toContain('oauth_tokens');
+      expect(await allTables(old.db)).toContain('api_credentials');
+    } finally {
+      await old.drop();
+    }
   });
 });

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../src/db/db.js';
 import { migrate } from '../../src/db/migrate.js';
+import type { Migration } from '../../src/db/migrations/types.js';
 import { openDb } from '../../src/db/open.js';
 
 /**
@@ -36,12 +37,12 @@ export interface TestDb {
   drop(): Promise<void>;
 }
 
-/** A new, migrated, empty database of the given kind. */
-export async function createTestDb(kind: 'sqlite' | 'postgres'): Promise<TestDb> {
+/** A new, migrated, empty database of the given kind (`migrations`: only these, e.g. to test an upgrade). */
+export async function createTestDb(kind: 'sqlite' | 'postgres', options: { migrations?: readonly Migration[] } = {}): Promise<TestDb> {
   if (kind === 'sqlite') {
     const url = 'sqlite::memory:';
     const db = openDb(url);
-    await migrate(db);
+    await migrate(db, options.migrations);
     return { db, url, drop: () => db.close() };
   }
   const name = `chartkey_test_${randomBytes(6).toString('hex')}`;
@@ -51,7 +52,7 @@ export async function createTestDb(kind: 'sqlite' | 'postgres'): Promise<TestDb>
   await admin.end();
   const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   const db = openDb(url);
-  await migrate(db);
+  await migrate(db, options.migrations);
   return {
     db,
     url,
@@ -68,4 +69,20 @@ export async function createTestDb(kind: 'sqlite' | 'postgres'): Promise<TestDb>
 /** The backends to run a suite on: always SQLite, PostgreSQL when reachable. */
 export async function backends(): Promise<Array<'sqlite' | 'postgres'>> {
   return (await postgresAvailable()) ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/** Every table of the database (for "this value is stored nowhere" checks). */
+export async function allTables(db: Db): Promise<string[]> {
+  const rows =
+    db.dialect === 'sqlite'
+      ? await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      : await db.all<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name");
+  return rows.map((r) => r.name);
+}
+
+/** Every row of every table, as one JSON text per table. */
+export async function dumpTables(db: Db): Promise<Array<[table: string, rows: string]>> {
+  const out: Array<[string, string]> = [];
+  for (const table of await allTables(db)) out.push([table, JSON.stringify(await db.all(`SELECT * FROM "${table}"`))]);
+  return out;
 }
