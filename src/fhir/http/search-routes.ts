@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../services.js';
 import { type Scope, scopeKey } from '../scope.js';
-import { bundleHead, bundleTail } from '../search/bundle.js';
+import { bundleJson } from '../search/bundle.js';
 import { executeSearch } from '../search/execute.js';
 import { parseSearch } from '../search/parse.js';
 import { FHIR_JSON } from './negotiate.js';
@@ -28,12 +28,14 @@ export function registerSearchRoutes(app: FastifyInstance, { services, baseUrl, 
       async () => {
         const query = parseSearch(type, params, services.registry, { strict, baseUrl });
         const result = await executeSearch(services.db, services.registry, query, scope, { baseUrl });
-        return { tail: Buffer.from(bundleTail(result)), matches: result.entries.filter((e) => e.mode === 'match').length };
+        // The Bundle's id and meta.lastUpdated are those of the page's assembly: a repeated
+        // search over unchanged data is the same Bundle, sent as the same bytes (no copy).
+        return { body: Buffer.from(bundleJson(result)), matches: result.entries.filter((e) => e.mode === 'match').length };
       },
-      (p) => p.tail.length,
+      (p) => p.body.length,
     );
     request.fhirAccess = { interaction: 'search-type', type, count: page.matches };
-    return Buffer.concat([Buffer.from(bundleHead()), page.tail]);
+    return page.body;
   };
 
   app.get<{ Params: { type: string } }>('/:type', async (request, reply) => {

@@ -9,14 +9,6 @@ import type { SearchResult } from './execute.js';
  * `outcome` (https://hl7.org/fhir/R4/search.html#errors).
  */
 export function bundleJson(result: SearchResult, now: Date = new Date()): string {
-  return bundleHead(now) + bundleTail(result);
-}
-
-/**
- * The part of a searchset Bundle that is the same for every response to the same search
- * over the same data (everything after `type`), so it can be cached (src/fhir/cache/).
- */
-export function bundleTail(result: SearchResult): string {
   const base = result.baseUrl.replace(/\/+$/, '');
   const parts: string[] = [];
   for (const e of result.entries) {
@@ -32,10 +24,8 @@ export function bundleTail(result: SearchResult): string {
   // JSON FHIR never has empty arrays (https://hl7.org/fhir/R4/json.html).
   const entries = parts.length > 0 ? `,"entry":[${parts.join(',')}]` : '';
   const links = result.links.map((l) => `{"relation":"${l.relation}","url":${JSON.stringify(l.url)}}`).join(',');
-  return `${total}"link":[${links}]${entries}}`;
-}
-
-/** The start of every searchset Bundle: its own id and time, new for each response. */
-export function bundleHead(now: Date = new Date()): string {
-  return `{"resourceType":"Bundle","id":"${randomUUID()}","meta":{"lastUpdated":"${now.toISOString()}"},"type":"searchset",`;
+  return (
+    `{"resourceType":"Bundle","id":"${randomUUID()}","meta":{"lastUpdated":"${now.toISOString()}"},"type":"searchset",` +
+    `${total}"link":[${links}]${entries}}`
+  );
 }
