@@ -7,10 +7,12 @@
  * ratio to the ceiling; writes the results as JSON too.
  *
  *   npm run bench -- [--patients N] [--data DIR] [--db sqlite|postgres|both] [--duration S] [--connections C]
- *                    [--cases TEXT[,TEXT…]] [--cache-off] [--profile DIR] [--out DIR]
+ *                    [--cases TEXT[,TEXT…]] [--cache-off] [--db-url URL] [--profile DIR] [--out DIR]
  *
  * --cache-off starts ChartKey with CHARTKEY_CACHE_MB=0: every request reaches the database
  * (the cold path; by default repeated reads and searches are served from the exact result cache).
+ * --db-url runs against a database already loaded (e.g. by `chartkey generate --patients 10000`)
+ * instead of a fresh one, and leaves it in place.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,7 +55,8 @@ interface Row {
   ceiling: Measure[];
 }
 
-const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile'], ['cache-off']);
+const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile', 'db-url'], ['cache-off']);
+const existingDb = flags.get('db-url') as string | undefined;
 const cacheOff = flags.get('cache-off') === true;
 const patients = Number(flags.get('patients') ?? 1000);
 const duration = Number(flags.get('duration') ?? 10);
@@ -69,7 +72,7 @@ const log = (s: string) => process.stderr.write(s);
 
 async function main() {
   await run(process.execPath, ['scripts/build.mjs']);
-  const dbs = which === 'both' ? ['sqlite', 'postgres'] : [which];
+  const dbs = existingDb ? [existingDb.startsWith('sqlite:') ? 'sqlite' : 'postgres'] : which === 'both' ? ['sqlite', 'postgres'] : [which];
   const report: Record<string, unknown> = { date: new Date().toISOString(), patients: data ? undefined : patients, data, duration, connections, cache: !cacheOff, results: {} };
   for (const db of dbs) {
     log(`\n== ${db} ==\n`);
@@ -85,7 +88,9 @@ async function benchOne(db: 'sqlite' | 'postgres') {
   const tmp = mkdtempSync(join(tmpdir(), 'chartkey-bench-'));
   let databaseUrl = `sqlite:${join(tmp, 'bench.sqlite')}`;
   const pgName = `chartkey_bench_${process.pid}`;
-  if (db === 'postgres') {
+  if (existingDb) {
+    databaseUrl = existingDb;
+  } else if (db === 'postgres') {
     const admin = new pg.Client({ connectionString: PG_ADMIN });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${pgName}`);
@@ -95,7 +100,8 @@ async function benchOne(db: 'sqlite' | 'postgres') {
   }
   const children: ChildProcess[] = [];
   try {
-    const benchData = await loadBenchData(databaseUrl, { patients, data, log });
+    // An existing database gets no new patients (only the provider bundle, already there: no new versions).
+    const benchData = await loadBenchData(databaseUrl, { patients: existingDb ? 0 : patients, data: existingDb ? undefined : data, log });
     const port = 30000 + Math.floor(Math.random() * 10000);
     const base = `http://127.0.0.1:${port}`;
     // The same V8 flags as `npm start` (package.json): a 4 MiB young generation keeps the
@@ -161,7 +167,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, profileDir ? 3000 : 500));
     rmSync(tmp, { recursive: true, force: true });
-    if (db === 'postgres') {
+    if (db === 'postgres' && !existingDb) {
       const admin = new pg.Client({ connectionString: PG_ADMIN });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
