@@ -59,16 +59,22 @@ describe('coalesced version reads', () => {
   it('never answers a call with a read that began before the call', async () => {
     const pending: Array<(v: number) => void> = [];
     let version = 0;
+    const tick = () => new Promise((r) => setImmediate(r));
+    const started = async (n: number) => {
+      for (let i = 0; i < 10 && pending.length < n; i++) await tick();
+      return pending.length;
+    };
     const fresh = coalesced(() => new Promise<number>((resolve) => pending.push(resolve)));
-    const first = fresh(); // read 1 starts
+    const first = fresh();
+    const alsoFirst = fresh(); // made before read 1 started: may share it
+    expect(await started(1)).toBe(1); // read 1 has started
     version = 1; // a write commits while read 1 runs (read 1 may or may not see it)
     const second = fresh(); // made after the write: must not get read 1's answer
     const third = fresh(); // shares read 2 with `second`
-    expect(pending).toHaveLength(1);
     pending[0](0);
     expect(await first).toBe(0);
-    await new Promise((r) => setImmediate(r));
-    expect(pending).toHaveLength(2); // read 2 started for the calls that waited
+    expect(await alsoFirst).toBe(0);
+    expect(await started(2)).toBe(2); // read 2 started once read 1 was done
     pending[1](version);
     expect(await second).toBe(1);
     expect(await third).toBe(1);

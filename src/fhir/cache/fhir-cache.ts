@@ -30,30 +30,28 @@ export function createFhirCache(store: Pick<FhirStore, 'dataVersion'>, maxBytes:
 }
 
 /**
- * Calls that arrive together share one read of the version, without ever using a read
- * that began before they arrived (it could predate a write the caller has already seen
- * complete): a call made while a read is running waits for the next one, which every
- * call arriving meanwhile shares. With many concurrent requests on PostgreSQL this turns
- * one round trip per request into one per batch.
+ * Calls that arrive together share one read of the version, and no call ever uses a read
+ * that began before it was made (that read could predate a write the caller has already
+ * seen complete). A read starts on the next turn of the event loop (setImmediate: after
+ * the sockets of this turn have been read) and once the previous read has finished;
+ * every call made until it starts shares it. Under load this is one read per batch of
+ * requests instead of one per request — a round trip saved on PostgreSQL, a statement on
+ * SQLite.
  */
 export function coalesced(read: () => Promise<number>): () => Promise<number> {
-  let running: Promise<number> | undefined;
-  let queued: Promise<number> | undefined;
-  const fresh = (): Promise<number> => {
-    if (!running) {
-      running = read().finally(() => {
-        running = undefined;
+  let next: Promise<number> | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  const settle = () => undefined;
+  return () => {
+    next ??= running
+      .then(settle, settle)
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        next = undefined; // calls from now on need a read that starts after them
+        const started = read();
+        running = started;
+        return started;
       });
-      return running;
-    }
-    queued ??= running.then(
-      () => undefined,
-      () => undefined,
-    ).then(() => {
-      queued = undefined;
-      return fresh();
-    });
-    return queued;
+    return next;
   };
-  return fresh;
 }
