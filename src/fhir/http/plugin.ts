@@ -78,13 +78,17 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
   app.get<{ Params: { type: string; id: string } }>('/:type/:id', async (request, reply) => {
     const { type, id } = request.params;
     const scope = scopeFor(request, type, 'read');
-    const found = await services.fhirCache.through(`read\0${scopeKey(scope)}\0${type}\0${id}`, () => core.read(scope, type, id), (r) => r.json.length * 2);
+    const found = await services.fhirCache.through(
+      `read\0${scopeKey(scope)}\0${type}\0${id}`,
+      async () => prepared(await core.read(scope, type, id)),
+      (r) => r.body.length,
+    );
     request.fhirAccess = { interaction: 'read', type: found.type, count: 1 };
     return sendResource(request, reply, found);
   });
 
   app.get<{ Params: { type: string; id: string; vid: string } }>('/:type/:id/_history/:vid', async (request, reply) => {
-    const found = await core.vread(scopeFor(request, request.params.type, 'read'), request.params.type, request.params.id, request.params.vid);
+    const found = prepared(await core.vread(scopeFor(request, request.params.type, 'read'), request.params.type, request.params.id, request.params.vid));
     request.fhirAccess = { interaction: 'vread', type: found.type, count: 1 };
     return sendResource(request, reply, found);
   });
@@ -132,17 +136,35 @@ function sendJson(reply: FastifyReply, json: string) {
   return reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store').send(json);
 }
 
+/** A resource ready to send: its bytes and version headers, computed once (and cached with it). */
+interface PreparedResource {
+  type: string;
+  version: number;
+  body: Buffer;
+  etag: string;
+  lastModified: string;
+}
+
+function prepared(found: StoredResource): PreparedResource {
+  return {
+    type: found.type,
+    version: found.version,
+    body: Buffer.from(found.json),
+    etag: `W/"${found.version}"`,
+    lastModified: new Date(found.lastUpdated).toUTCString(),
+  };
+}
+
 /** A single resource with its version headers; If-None-Match answers 304 (https://hl7.org/fhir/R4/http.html#cread). */
-function sendResource(request: FastifyRequest, reply: FastifyReply, found: StoredResource) {
-  const etag = `W/"${found.version}"`;
+function sendResource(request: FastifyRequest, reply: FastifyReply, found: PreparedResource) {
   reply
-    .header('etag', etag)
-    .header('last-modified', new Date(found.lastUpdated).toUTCString())
+    .header('etag', found.etag)
+    .header('last-modified', found.lastModified)
     .header('cache-control', 'private, no-cache')
     .header('vary', 'Authorization');
   const inm = request.headers['if-none-match'];
   if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === `"${found.version}"`)) {
     return reply.code(304).send();
   }
-  return reply.header('content-type', FHIR_JSON).send(found.json);
+  return reply.header('content-type', FHIR_JSON).send(found.body);
 }
