@@ -109,7 +109,9 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     const nodeFlags = ['--max-semi-space-size=4', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
     // The server runs as `npm start` runs it: the built bundle (see scripts/build.mjs).
     const server = spawn(process.execPath, [...nodeFlags, 'dist/main.js', 'serve'], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, CHARTKEY_DEMO: '0', LOG_LEVEL: 'warn', PUBLIC_URL: base, ...(cacheOff ? { CHARTKEY_CACHE_MB: '0' } : {}) },
+      // MALLOC_ARENA_MAX=2 as in `npm start`: glibc's per-thread malloc arenas (V8's GC
+      // threads allocate too) otherwise hold ~20 MiB of freed memory under load.
+      env: { MALLOC_ARENA_MAX: '2', ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, CHARTKEY_DEMO: '0', LOG_LEVEL: 'warn', PUBLIC_URL: base, ...(cacheOff ? { CHARTKEY_CACHE_MB: '0' } : {}) },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.push(server);

@@ -111,9 +111,10 @@ function configure(conn: Database.Database): void {
   conn.pragma('synchronous = NORMAL');
   conn.pragma('foreign_keys = ON');
   conn.pragma('busy_timeout = 5000');
-  // Memory is a budget (the server should stay near 150 MiB): a 24 MiB page cache per
-  // connection, and no mmap — mapped pages of a large database count as resident memory.
-  conn.pragma('cache_size = -24576');
+  // Memory is a budget (the server should stay under 150 MiB): an 8 MiB page cache per
+  // connection — repeated reads and searches are answered by the result cache, the rest
+  // by the OS page cache — and no mmap: mapped pages of a large database count as resident memory.
+  conn.pragma('cache_size = -8192');
   conn.pragma('temp_store = MEMORY');
 }
 
