@@ -60,7 +60,7 @@ export async function executeSearch(
     if (query.total !== 'none' || query.summary === 'count') result.total = await count(db, query, scope);
     return result;
   }
-  const stmt = pageSql(query, scope, query.count + 1);
+  const stmt = pageSql(query, scope, query.count + 1, db.dialect);
   const rows = await db.all<PageRow>(stmt.sql, stmt.params);
   const hasMore = rows.length > query.count;
   const page = hasMore ? rows.slice(0, query.count) : rows;
@@ -89,7 +89,7 @@ export async function executeSearch(
 }
 
 async function count(db: Queryable, query: SearchQuery, scope: Scope): Promise<number> {
-  const stmt = countSql(query, scope);
+  const stmt = countSql(query, scope, db.dialect);
   const row = await db.get<{ n: number | string }>(stmt.sql, stmt.params);
   return Number(row?.n ?? 0);
 }

@@ -16,7 +16,7 @@ export const MAX_IDS = 1000;
  */
 export async function searchIds(q: Queryable, registry: SearchRegistry, type: string, params: Array<[string, string]>): Promise<string[]> {
   const query = parseSearch(type, params, registry, { strict: true });
-  const stmt = idsSql(query, ALL, MAX_IDS);
+  const stmt = idsSql(query, ALL, MAX_IDS, q.dialect);
   const rows = await q.all<{ id: string }>(stmt.sql, stmt.params);
   return rows.map((r) => r.id);
 }

@@ -49,5 +49,32 @@ function compileChain(clause: Extract<Clause, { kind: 'chain' }>, ctx: CompileCo
 /** All clauses AND-ed ('1=1' when there are none); the first one drives (see inIndex). */
 export function compileClauses(clauses: Clause[], ctx: CompileContext): Sql {
   if (clauses.length === 0) return sql('1=1');
+  // On SQLite the plain form keeps its early stop at LIMIT (it walks the driving list in
+  // order and stops after a page of matches); PostgreSQL gains from the nested one.
+  const nested = ctx.dialect === 'postgres' ? nestedDriver(clauses, ctx) : undefined;
+  if (nested) return nested;
   return join(clauses.map((c, i) => compileClause(c, { ...ctx, correlate: i > 0 })), 'AND');
+}
+
+/** Clauses that only look at index rows of the resource (not its id or lastUpdated columns). */
+const onIndexRows = (c: Clause) => c.kind !== 'id' && c.kind !== 'lastUpdated';
+
+/**
+ * The driving clause's list of matches, filtered by the other index clauses inside the
+ * subquery: `r.seq IN (SELECT d.seq FROM (<driver>) d WHERE EXISTS (… x.res = d.seq …))`.
+ * PostgreSQL then checks every condition on index entries before it touches a resource
+ * row; otherwise it fetched each candidate row (a patient's hundreds of Observations)
+ * before testing its category. Undefined when the shape does not apply.
+ */
+function nestedDriver(clauses: Clause[], ctx: CompileContext): Sql | undefined {
+  const [first, ...rest] = clauses;
+  const filters = rest.filter(onIndexRows);
+  if (filters.length === 0 || !onIndexRows(first)) return undefined;
+  const driver = compileClause(first, { ...ctx, correlate: false });
+  const head = `${ctx.alias}.seq IN (SELECT x.res FROM `;
+  if (!driver.sql.startsWith(head) || !driver.sql.endsWith(')')) return undefined;
+  const inner = `SELECT x.res AS seq FROM ${driver.sql.slice(head.length, -1)}`;
+  const checks = join(filters.map((c) => compileClause(c, { ...ctx, alias: 'd', correlate: true })), 'AND');
+  const others = rest.filter((c) => !onIndexRows(c)).map((c) => compileClause(c, { ...ctx, correlate: true }));
+  return join([sql(`${ctx.alias}.seq IN (SELECT d.seq FROM (${inner}) d WHERE ${checks.sql})`, [...driver.params, ...checks.params]), ...others], 'AND');
 }

@@ -1,4 +1,4 @@
-import type { SqlValue } from '../../../db/db.js';
+import type { Dialect, SqlValue } from '../../../db/db.js';
 import type { Scope } from '../../scope.js';
 
 /** A SQL fragment and its positional `?` parameters, in order. Values never go in `sql`. */
@@ -16,6 +16,8 @@ export interface CompileContext {
   depth: number;
   /** Test the row's own index entries (correlated EXISTS) instead of building the list of matches. */
   correlate?: boolean;
+  /** The database the SQL is for (plans differ: see compileClauses). Default sqlite. */
+  dialect?: Dialect;
 }
 
 export function sql(text: string, params: SqlValue[] = []): Sql {
