@@ -7,12 +7,14 @@
  * ratio to the ceiling; writes the results as JSON too.
  *
  *   npm run bench -- [--patients N] [--data DIR] [--db sqlite|postgres|both] [--duration S] [--connections C]
- *                    [--cases TEXT[,TEXT…]] [--cache-off] [--db-url URL] [--profile DIR] [--out DIR]
+ *                    [--cases TEXT[,TEXT…]] [--cache-off] [--db-url URL] [--patient ID] [--profile DIR] [--out DIR]
  *
  * --cache-off starts ChartKey with CHARTKEY_CACHE_MB=0: every request reaches the database
  * (the cold path; by default repeated reads and searches are served from the exact result cache).
  * --db-url runs against a database already loaded (e.g. by `chartkey generate --patients 10000`)
- * instead of a fresh one, and leaves it in place.
+ * instead of a fresh one, and leaves it in place. --patient picks the patient for the cases
+ * (default: the one with the largest record), e.g. the same patient in a 100- and a
+ * 10,000-patient database generated with the same seed (the first is a prefix of the second).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,7 +57,7 @@ interface Row {
   ceiling: Measure[];
 }
 
-const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile', 'db-url'], ['cache-off']);
+const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile', 'db-url', 'patient'], ['cache-off']);
 const existingDb = flags.get('db-url') as string | undefined;
 const cacheOff = flags.get('cache-off') === true;
 const patients = Number(flags.get('patients') ?? 1000);
@@ -101,7 +103,12 @@ async function benchOne(db: 'sqlite' | 'postgres') {
   const children: ChildProcess[] = [];
   try {
     // An existing database gets no new patients (only the provider bundle, already there: no new versions).
-    const benchData = await loadBenchData(databaseUrl, { patients: existingDb ? 0 : patients, data: existingDb ? undefined : data, log });
+    const benchData = await loadBenchData(databaseUrl, {
+      patients: existingDb ? 0 : patients,
+      data: existingDb ? undefined : data,
+      log,
+      patient: flags.get('patient') as string | undefined,
+    });
     const port = 30000 + Math.floor(Math.random() * 10000);
     const base = `http://127.0.0.1:${port}`;
     // The same V8 flags as `npm start` (package.json): a 4 MiB young generation keeps the

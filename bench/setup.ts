@@ -18,7 +18,10 @@ export interface BenchData {
   importSeconds: number;
 }
 
-export async function loadBenchData(databaseUrl: string, options: { patients: number; data?: string; log: (s: string) => void }): Promise<BenchData> {
+export async function loadBenchData(
+  databaseUrl: string,
+  options: { patients: number; data?: string; log: (s: string) => void; /** The patient for the cases (default: the largest record). */ patient?: string },
+): Promise<BenchData> {
   const config = loadConfig({}, { databaseUrl, demo: false, logLevel: 'warn' });
   const services = await createServices(config);
   try {
@@ -42,9 +45,10 @@ export async function loadBenchData(databaseUrl: string, options: { patients: nu
     options.log(`\r  imported ${imported} resources in ${importSeconds.toFixed(1)} s (${Math.round(imported / importSeconds)} resources/s)\n`);
 
     // The patient with the largest record: the hardest case for $everything and the searches.
-    const top = await services.db.get<{ patient: string; n: number }>(
-      'SELECT patient, COUNT(*) AS n FROM compartment GROUP BY patient ORDER BY n DESC LIMIT 1',
-    );
+    const top = options.patient
+      ? await services.db.get<{ patient: string; n: number }>('SELECT patient, COUNT(*) AS n FROM compartment WHERE patient = ? GROUP BY patient', [options.patient])
+      : await services.db.get<{ patient: string; n: number }>('SELECT patient, COUNT(*) AS n FROM compartment GROUP BY patient ORDER BY n DESC LIMIT 1');
+    if (!top) throw new Error(`No patient ${options.patient} in the database`);
     const code = await services.db.get<{ code: string; system: string }>(
       `SELECT t.system, t.code, COUNT(*) AS n FROM idx_token t JOIN compartment c ON c.res = t.res
        WHERE c.patient = ? AND t.type = 'Observation' AND t.param = 'code' AND t.system = 'http://loinc.org'
