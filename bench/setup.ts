@@ -5,8 +5,9 @@
 import { enablePortal } from '../src/accounts/enablement.js';
 import { loadConfig } from '../src/config/config.js';
 import { generatePatients, generateProviders } from '../src/generate/index.js';
-import { importBundle, importFiles } from '../src/importer/index.js';
-import { createServices } from '../src/services.js';
+import { BULK_LOAD } from '../src/db/open.js';
+import { importBundle, importBundles, importFiles } from '../src/importer/index.js';
+import { createServices, type Services } from '../src/services.js';
 
 export interface BenchData {
   patientId: string;
@@ -18,31 +19,49 @@ export interface BenchData {
   importSeconds: number;
 }
 
-export async function loadBenchData(
-  databaseUrl: string,
-  options: { patients: number; data?: string; log: (s: string) => void; /** The patient for the cases (default: the largest record). */ patient?: string },
-): Promise<BenchData> {
+export interface LoadOptions {
+  patients: number;
+  data?: string;
+  log: (s: string) => void;
+  /** Entries per store transaction for generated patients (importBundles; 1 = one bundle each). */
+  resourcesPerTransaction?: number;
+  /** The patient for the cases (default: the one with the largest record). */
+  patient?: string;
+}
+
+/**
+ * The bench's load, timed, as `chartkey generate` / `chartkey import` do it: generated
+ * patients (seed 1; providers first, then the patients several per transaction through
+ * importBundles) or a folder of bundles (importFiles), then ANALYZE. Open the services
+ * with `bulkLoad: BULK_LOAD` as the commands do. `bench/import.ts` times exactly this.
+ */
+export async function loadData(services: Services, options: LoadOptions): Promise<{ imported: number; importSeconds: number }> {
+  const started = process.hrtime.bigint();
+  let imported = 0;
+  if (options.data) {
+    const result = await importFiles(services.store, [options.data], {
+      onProgress: (p) => options.log(`\r  file ${p.fileIndex}/${p.fileCount}, ${p.totals.resources} resources`),
+    });
+    imported = result.resources;
+  } else {
+    const providers = (await importBundle(services.store, generateProviders(1), { source: 'providers' })).resources;
+    const patients = await importBundles(services.store, generatePatients({ count: options.patients, seed: 1 }), {
+      resourcesPerTransaction: options.resourcesPerTransaction,
+      onCommit: (p) => options.log(`\r  imported ${p.bundles}/${options.patients} patients, ${providers + p.totals.resources} resources`),
+    });
+    imported = providers + patients.resources;
+  }
+  await services.db.analyze();
+  const importSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  options.log(`\r  imported ${imported} resources in ${importSeconds.toFixed(1)} s (${Math.round(imported / importSeconds)} resources/s)\n`);
+  return { imported, importSeconds };
+}
+
+export async function loadBenchData(databaseUrl: string, options: LoadOptions): Promise<BenchData> {
   const config = loadConfig({}, { databaseUrl, demo: false, logLevel: 'warn' });
-  const services = await createServices(config);
+  const services = await createServices(config, { bulkLoad: BULK_LOAD });
   try {
-    const started = process.hrtime.bigint();
-    let imported = 0;
-    if (options.data) {
-      const result = await importFiles(services.store, [options.data], {
-        onProgress: (p) => options.log(`\r  file ${p.fileIndex}/${p.fileCount}, ${p.totals.resources} resources`),
-      });
-      imported = result.resources;
-    } else {
-      imported += (await importBundle(services.store, generateProviders(1), { source: 'providers' })).resources;
-      let n = 0;
-      for (const bundle of generatePatients({ count: options.patients, seed: 1 })) {
-        imported += (await importBundle(services.store, bundle, { source: 'generated' })).resources;
-        if (++n % 50 === 0) options.log(`\r  imported ${n}/${options.patients} patients, ${imported} resources`);
-      }
-    }
-    await services.db.analyze();
-    const importSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    options.log(`\r  imported ${imported} resources in ${importSeconds.toFixed(1)} s (${Math.round(imported / importSeconds)} resources/s)\n`);
+    const { imported, importSeconds } = await loadData(services, options);
 
     // The patient with the largest record: the hardest case for $everything and the searches.
     const top = options.patient

@@ -14,7 +14,7 @@ import { TOKEN_KEY_PURPOSE, tokenService, type TokenService } from './auth/token
 import type { Config } from './config/config.js';
 import type { Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
-import { openDb } from './db/open.js';
+import { type BulkLoadOptions, openDb } from './db/open.js';
 import { createFhirCache, type FhirCache } from './fhir/cache/fhir-cache.js';
 import { loadRegistry } from './fhir/search/registry.js';
 import { searchIds } from './fhir/search/search-ids.js';
@@ -61,6 +61,8 @@ export interface Services {
 export interface ServiceOptions {
   logger?: Logger;
   db?: Db;
+  /** Database settings for a bulk load (import, generate, bench); ignored when `db` is given. */
+  bulkLoad?: BulkLoadOptions;
   now?: () => number;
   /** Portal/credential options (sessions, throttling, mailer, access-log batching); secretKey defaults to CHARTKEY_SECRET_KEY. */
   portal?: PortalServiceOptions;
@@ -70,7 +72,7 @@ export interface ServiceOptions {
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = options.db ?? openDb(config.databaseUrl);
+  const db = options.db ?? openDb(config.databaseUrl, { bulkLoad: options.bulkLoad });
   await migrate(db);
   const registry = loadRegistry();
   const store = createStore(db, registry, { now: options.now, searchIds });

@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generatePatients, generateProviders } from '../generate/index.js';
-import { importBundle } from '../importer/index.js';
+import { BULK_LOAD } from '../db/open.js';
+import { importBundle, importBundles } from '../importer/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { withServices } from './context.js';
 import type { CliCommand, CliContext } from './types.js';
@@ -10,7 +11,9 @@ import type { CliCommand, CliContext } from './types.js';
  * `chartkey generate --patients N [--seed S] [--out DIR]` (SPEC.md, Outside contract):
  * synthetic US Core patients, deterministic for a seed. With --out, writes providers.json
  * and one <patient-id>.json transaction Bundle per patient; without it, imports the
- * providers and then each patient (one store transaction per bundle) into the database.
+ * providers and then the patients into the database, several patients per store
+ * transaction (importBundles; an error rolls back its batch), with the bulk-load database
+ * settings (BULK_LOAD: a large page cache for this process's SQLite connection).
  */
 const command: CliCommand = {
   name: 'generate',
@@ -41,18 +44,21 @@ const command: CliCommand = {
         progress?.update(++done, resources);
       }
     } else {
-      await withServices(ctx, async ({ store }) => {
-        const providers = generateProviders(options.seed);
-        await importBundle(store, providers, { source: `generated providers (seed ${options.seed})` });
-        resources += providers.entry.length;
-        let done = 0;
-        for (const bundle of generatePatients({ count: options.patients, seed: options.seed })) {
-          await importBundle(store, bundle, { source: `generated patient ${done} (seed ${options.seed})` });
-          resources += bundle.entry.length;
-          progress?.update(++done, resources);
-        }
-        await store.db.analyze();
-      });
+      await withServices(
+        ctx,
+        async ({ store }) => {
+          const providers = generateProviders(options.seed);
+          await importBundle(store, providers, { source: `generated providers (seed ${options.seed})` });
+          resources += providers.entry.length;
+          const patients = await importBundles(store, generatePatients({ count: options.patients, seed: options.seed }), {
+            source: (i) => `generated patient ${i} (seed ${options.seed})`,
+            onCommit: (p) => progress?.update(p.bundles, resources + p.totals.resources),
+          });
+          resources += patients.resources;
+          await store.db.analyze();
+        },
+        { bulkLoad: BULK_LOAD },
+      );
     }
     progress?.clear();
     const seconds = (performance.now() - started) / 1000;

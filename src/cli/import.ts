@@ -1,3 +1,4 @@
+import { BULK_LOAD } from '../db/open.js';
 import { importFiles, type ImportFilesResult, type ImportProgress } from '../importer/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { withServices } from './context.js';
@@ -45,7 +46,7 @@ const command: CliCommand = {
         return 1;
       }
       return 0;
-    });
+    }, { bulkLoad: BULK_LOAD });
   },
 };
 export default command;

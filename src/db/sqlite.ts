@@ -10,10 +10,19 @@ import { type Db, DbError, type Queryable, type SqlValue } from './db.js';
  */
 const STATEMENT_CACHE = 256;
 
-export function openSqlite(file: string): Db {
+export interface SqliteOptions {
+  /** Bulk-load settings for the writing connection (see BulkLoadOptions in open.ts). */
+  writer?: { cacheMiB: number; walAutocheckpoint: number };
+}
+
+export function openSqlite(file: string, options: SqliteOptions = {}): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const writer = new Database(file);
   configure(writer);
+  if (options.writer) {
+    writer.pragma(`cache_size = ${-Math.round(options.writer.cacheMiB * 1024)}`);
+    writer.pragma(`wal_autocheckpoint = ${Math.round(options.writer.walAutocheckpoint)}`);
+  }
   // An in-memory database is private to its connection, so reads share the writer.
   const reader = file === ':memory:' ? writer : new Database(file, { readonly: false });
   if (reader !== writer) configure(reader);

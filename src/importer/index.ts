@@ -30,6 +30,7 @@ export {
   type ImportOptions,
   type ImportStore,
 } from './import-bundle.js';
+export { importBundles, RESOURCES_PER_TRANSACTION, type ImportBundlesOptions } from './import-bundles.js';
 export { importFiles, importFile, type ImportFilesOptions, type ImportFilesResult, type ImportProgress } from './import-files.js';
 export { importNdjson } from './import-ndjson.js';
 export { listFiles } from './sources.js';

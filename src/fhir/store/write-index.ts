@@ -34,47 +34,96 @@ export async function deleteSearchRows(tx: Queryable, seq: number): Promise<void
 }
 
 export class IndexBuffer {
-  private readonly rows = new Map<string, SqlValue[][]>();
+  /** Per table, the queued rows' values one after the other (COLUMNS[table].length per row). */
+  private readonly values = new Map<string, SqlValue[]>();
   private size = 0;
 
   constructor(private readonly tx: Queryable) {}
 
   /** Queues a resource version's rows; writes them out when the buffer grows large. */
   async add(seq: number, type: string, rows: IndexRows): Promise<void> {
-    this.push('idx_token', rows.tokens.map((r) => [seq, type, r.param, r.system, r.code, r.text]));
-    this.push('idx_string', rows.strings.map((r) => [seq, type, r.param, r.value, r.exact]));
-    this.push('idx_date', rows.dates.map((r) => [seq, type, r.param, r.lo, r.hi]));
-    this.push('idx_number', rows.numbers.map((r) => [seq, type, r.param, r.value, r.lo, r.hi]));
-    this.push('idx_quantity', rows.quantities.map((r) => [seq, type, r.param, r.value, r.lo, r.hi, r.system, r.code, r.unit]));
-    this.push('idx_reference', rows.references.map((r) => [seq, type, r.param, r.targetType, r.targetId, r.url]));
-    this.push('idx_uri', rows.uris.map((r) => [seq, type, r.param, r.value]));
-    this.push('compartment', [...new Set(rows.compartments)].map((p) => [p, seq]));
-    const refs = new Map(rows.refs.map((r) => [`${r.targetType}/${r.targetId}`, r]));
-    this.push('refs', [...refs.values()].map((r) => [seq, r.targetType, r.targetId]));
-    if (this.size >= 20 * CHUNK) await this.flush();
+    if (rows.tokens.length) {
+      const v = this.list('idx_token', rows.tokens.length);
+      for (const r of rows.tokens) v.push(seq, type, r.param, r.system, r.code, r.text);
+    }
+    if (rows.strings.length) {
+      const v = this.list('idx_string', rows.strings.length);
+      for (const r of rows.strings) v.push(seq, type, r.param, r.value, r.exact);
+    }
+    if (rows.dates.length) {
+      const v = this.list('idx_date', rows.dates.length);
+      for (const r of rows.dates) v.push(seq, type, r.param, r.lo, r.hi);
+    }
+    if (rows.numbers.length) {
+      const v = this.list('idx_number', rows.numbers.length);
+      for (const r of rows.numbers) v.push(seq, type, r.param, r.value, r.lo, r.hi);
+    }
+    if (rows.quantities.length) {
+      const v = this.list('idx_quantity', rows.quantities.length);
+      for (const r of rows.quantities) v.push(seq, type, r.param, r.value, r.lo, r.hi, r.system, r.code, r.unit);
+    }
+    if (rows.references.length) {
+      const v = this.list('idx_reference', rows.references.length);
+      for (const r of rows.references) v.push(seq, type, r.param, r.targetType, r.targetId, r.url);
+    }
+    if (rows.uris.length) {
+      const v = this.list('idx_uri', rows.uris.length);
+      for (const r of rows.uris) v.push(seq, type, r.param, r.value);
+    }
+    if (rows.compartments.length) {
+      const patients = new Set(rows.compartments);
+      const v = this.list('compartment', patients.size);
+      for (const p of patients) v.push(p, seq);
+    }
+    if (rows.refs.length) {
+      const refs = new Map(rows.refs.map((r) => [`${r.targetType}/${r.targetId}`, r]));
+      const v = this.list('refs', refs.size);
+      for (const r of refs.values()) v.push(seq, r.targetType, r.targetId);
+    }
+    // Only whole chunks here: the last, partial one of each table waits for flush(), so
+    // nearly every INSERT has the same shape (one prepared statement per table).
+    if (this.size >= 20 * CHUNK) await this.write(false);
   }
 
   /** Writes every queued row. */
   async flush(): Promise<void> {
-    for (const [table, rows] of this.rows) {
-      if (rows.length === 0) continue;
-      const columns = COLUMNS[table];
-      const one = `(${columns.map(() => '?').join(', ')})`;
-      const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
-      for (let i = 0; i < rows.length; i += CHUNK) {
-        const chunk = rows.slice(i, i + CHUNK);
-        await this.tx.run(head + Array(chunk.length).fill(one).join(', '), chunk.flat());
-      }
-    }
-    this.rows.clear();
-    this.size = 0;
+    await this.write(true);
   }
 
-  private push(table: string, rows: SqlValue[][]): void {
-    if (rows.length === 0) return;
-    let list = this.rows.get(table);
-    if (!list) this.rows.set(table, (list = []));
-    for (const r of rows) list.push(r);
-    this.size += rows.length;
+  private async write(all: boolean): Promise<void> {
+    for (const [table, values] of this.values) {
+      const width = COLUMNS[table].length;
+      const rows = values.length / width;
+      const whole = all ? rows : rows - (rows % CHUNK);
+      for (let i = 0; i < whole; i += CHUNK) {
+        const n = Math.min(CHUNK, whole - i);
+        await this.tx.run(insertSql(table, n), values.slice(i * width, (i + n) * width));
+      }
+      if (whole === rows) this.values.delete(table);
+      else if (whole > 0) this.values.set(table, values.slice(whole * width));
+      this.size -= whole;
+    }
   }
+
+  private list(table: string, rows: number): SqlValue[] {
+    this.size += rows;
+    let v = this.values.get(table);
+    if (!v) this.values.set(table, (v = []));
+    return v;
+  }
+}
+
+/** `INSERT INTO table (…) VALUES (?, …), …` for n rows; the same string each time, so statement caches hit. */
+const sqlCache = new Map<string, string>();
+function insertSql(table: string, n: number): string {
+  const key = `${table} ${n}`;
+  let sql = sqlCache.get(key);
+  if (sql === undefined) {
+    const columns = COLUMNS[table];
+    const one = `(${columns.map(() => '?').join(', ')})`;
+    sql = `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${Array(n).fill(one).join(', ')}`;
+    if (sqlCache.size > 1000) sqlCache.clear();
+    sqlCache.set(key, sql);
+  }
+  return sql;
 }

@@ -90,12 +90,22 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
     return results;
   };
 
+  // Grouped by type (`type = ? AND id IN (…)`): one index range per type rather than an
+  // OR of 200 (type, id) pairs, which PostgreSQL plans arm by arm on every execution.
   const currentRows = async (chunk: ReadonlyArray<Resource & { id: string }>): Promise<Map<string, CurrentRow>> => {
-    const rows = await q.all<CurrentRow>(
-      'SELECT seq, type, id, version, last_updated, deleted, content FROM resources WHERE ' +
-        chunk.map(() => '(type = ? AND id = ?)').join(' OR '),
-      chunk.flatMap((r) => [r.resourceType, r.id]),
-    );
+    const byType = new Map<string, string[]>();
+    for (const r of chunk) {
+      let ids = byType.get(r.resourceType);
+      if (!ids) byType.set(r.resourceType, (ids = []));
+      ids.push(r.id);
+    }
+    const where: string[] = [];
+    const params: string[] = [];
+    for (const [type, ids] of byType) {
+      where.push(ids.length === 1 ? '(type = ? AND id = ?)' : `(type = ? AND id IN (${ids.map(() => '?').join(', ')}))`);
+      params.push(type, ...ids);
+    }
+    const rows = await q.all<CurrentRow>(`SELECT seq, type, id, version, last_updated, deleted, content FROM resources WHERE ${where.join(' OR ')}`, params);
     return new Map(rows.map((r) => [`${r.type}/${r.id}`, r]));
   };
 
