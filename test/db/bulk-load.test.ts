@@ -14,7 +14,7 @@ describe('SQLite bulk-load settings', () => {
       // PRAGMA statements run on the writing connection, SELECTs on the reading one.
       expect(await db.get('PRAGMA cache_size')).toEqual({ cache_size: -BULK_LOAD.cacheMiB * 1024 });
       expect(await db.get('PRAGMA wal_autocheckpoint')).toEqual({ wal_autocheckpoint: BULK_LOAD.walAutocheckpoint });
-      expect(await db.get('SELECT cache_size FROM pragma_cache_size()')).toEqual({ cache_size: -24576 });
+      expect(await db.get('SELECT cache_size FROM pragma_cache_size()')).toEqual({ cache_size: -8192 });
     } finally {
       await db.close();
     }
@@ -23,7 +23,7 @@ describe('SQLite bulk-load settings', () => {
   it('are not applied without the option (the server)', async () => {
     const db = openDb(`sqlite:${join(dir, 'server.sqlite')}`);
     try {
-      expect(await db.get('PRAGMA cache_size')).toEqual({ cache_size: -24576 });
+      expect(await db.get('PRAGMA cache_size')).toEqual({ cache_size: -8192 });
       expect(await db.get('PRAGMA wal_autocheckpoint')).toEqual({ wal_autocheckpoint: 1000 });
     } finally {
       await db.close();
