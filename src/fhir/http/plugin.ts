@@ -112,7 +112,10 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     await core.read(scope, 'Patient', id);
     if (scope.kind === 'patient' && scope.patientId !== id) throw errors.notFound('Patient', id);
     reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
-    return reply.send(Readable.from(everythingBundle(services.db, id, baseUrl, config.publicUrl + request.url, scope.kind === 'patient' ? scope.types : undefined)));
+    // A byte stream, not Readable.from's default object mode (16 pages of ~170 KB buffered
+    // ahead per response): at most one page waits while the client reads.
+    const pages = everythingBundle(services.db, id, baseUrl, config.publicUrl + request.url, scope.kind === 'patient' ? scope.types : undefined);
+    return reply.send(Readable.from(pages, { objectMode: false }));
   });
 
   registerSearchRoutes(app, { services, baseUrl, scopeFor });
