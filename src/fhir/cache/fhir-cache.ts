@@ -8,14 +8,12 @@ import { ResponseCache } from './response-cache.js';
  */
 export interface FhirCache {
   through<T>(key: string, compute: () => Promise<T>, bytes: (value: T) => number): Promise<T>;
-  readonly enabled: boolean;
 }
 
 export function createFhirCache(store: Pick<FhirStore, 'dataVersion'>, maxBytes: number): FhirCache {
   const cache = new ResponseCache<unknown>(maxBytes);
   const freshVersion = coalesced(() => store.dataVersion());
   return {
-    enabled: cache.enabled,
     async through<T>(key: string, compute: () => Promise<T>, bytes: (value: T) => number): Promise<T> {
       if (!cache.enabled) return compute();
       // Read before computing: a write committed meanwhile labels the result older, never newer.
