@@ -2,18 +2,31 @@ import type { Scope } from '../fhir/scope.js';
 
 /**
  * Who is calling the FHIR API. Every request resolves to a Principal or is refused with
- * 401 before any FHIR code runs; the principal's scope is what the store enforces.
+ * 401 before any FHIR code runs; the principal's scope is what the store enforces, and
+ * `permits` (src/auth/permissions.ts) says which interactions it may use on which types.
  */
 export type Principal =
   | { readonly kind: 'staff'; readonly staffId: string; readonly username: string; readonly scope: Scope }
   | {
       readonly kind: 'patient';
       readonly patientId: string;
+      /** The generated credential (key) or SMART grant the call was made with. */
       readonly credentialId: string;
       readonly scope: Scope;
       /** SMART scopes granted (space-separated), limiting which resource types may be read. */
       readonly grantedScopes: string;
       /** For an access token: when it expires (ms since the epoch); no cache may trust it longer. */
+      readonly expiresAt?: number;
+    }
+  | {
+      /** A practice system (SMART Backend Services client): sees every patient, within its `system/` scopes. */
+      readonly kind: 'system';
+      readonly clientId: string;
+      /** The registered client's display name (audit trail). */
+      readonly clientName: string;
+      readonly scope: Scope;
+      /** `system/…` scopes granted (space-separated). */
+      readonly grantedScopes: string;
       readonly expiresAt?: number;
     };
 

@@ -24,6 +24,19 @@ export type Scope =
        * of the scope, not a check on the searched type only.
        */
       readonly types?: readonly string[];
+      /**
+       * SMART v2 granular grants (`patient/Observation.rs?category=…|laboratory`): per
+       * resource type, the `category` tokens (`system|code`) a resource must carry one of to
+       * be visible. A type absent here is not narrowed. Enforced in scopePredicate like
+       * `types`, so searches, includes, counts, reads and $everything agree.
+       */
+      readonly categories?: Readonly<Record<string, readonly string[]>>;
+      /**
+       * Leave out resources labelled sensitive in `meta.security` (Patient controls:
+       * restricted/very restricted confidentiality, mental-health, substance-use, HIV, …).
+       * Psychotherapy notes are never visible to a patient scope, whatever this says.
+       */
+      readonly excludeSensitive?: boolean;
     };
 
 export const ALL: Scope = Object.freeze({ kind: 'all' });
