@@ -3,7 +3,7 @@ import type { AuthStrategy } from './authenticate.js';
 import type { FailureThrottle } from './failure-throttle.js';
 import { AuthError, type Authenticate } from './principal.js';
 import { patientScope } from '../fhir/scope.js';
-import { allowedTypes, DEFAULT_SCOPE } from './scopes.js';
+import { DEFAULT_SCOPE, narrowingOf } from './scopes.js';
 import type { TokenService } from './tokens.js';
 
 const KEY_SHAPE = /^[A-Za-z0-9]{32}$/;
@@ -38,18 +38,11 @@ export function bearerStrategy(tokens: TokenService): AuthStrategy {
       kind: 'patient',
       patientId: owner.patientId,
       credentialId: owner.credentialId,
-      scope: patientScope(owner.patientId, grantedTypes(owner.scope)),
+      scope: patientScope(owner.patientId, narrowingOf(owner.scope)),
       grantedScopes: owner.scope,
       expiresAt: owner.expiresAt,
     };
   };
-}
-
-/** Every type the granted SMART scopes let the token see at all (read or search); undefined = all. */
-function grantedTypes(scope: string): Set<string> | undefined {
-  const read = allowedTypes(scope, 'read');
-  const search = allowedTypes(scope, 'search');
-  return read && search ? new Set([...read, ...search]) : undefined;
 }
 
 /**
