@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Db } from '../db/db.js';
 import { DbError } from '../db/db.js';
 import type { OAuthClient } from './clients.js';
@@ -37,16 +37,6 @@ export function clientAssertions(db: Db, options: { tokenUrl: string; now?: () =
   };
 
   return {
-    /** The client_id an assertion claims (unverified: only to find the client). */
-    claimedClientId(assertion: string): string | undefined {
-      try {
-        const claims = decodeJwt(assertion);
-        return typeof claims.iss === 'string' && claims.iss === claims.sub ? claims.iss : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-
     async verify(client: OAuthClient, assertion: string): Promise<AssertionResult> {
       const keys = keySet(client);
       if (!keys) return { ok: false, reason: 'The client has no registered keys' };
