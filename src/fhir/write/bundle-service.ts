@@ -112,6 +112,9 @@ export function createBundleService({ store, audit }: WriteDeps) {
         return { type: 'transaction-response', entries: indexes.map((i) => entryResponse(byIndex.get(i), stored.get(i))) };
       }
 
+      // Issues outside every entry (Bundle.type, the Bundle's own elements) fail the whole batch.
+      const outside = issues.filter((x) => !x.expression?.some((e) => /^Bundle\.entry\[\d+\]/.test(e)));
+      if (outside.length) throw writeErrors.unprocessable(outside);
       const responses: EntryResponse[] = [];
       for (const i of indexes) {
         try {

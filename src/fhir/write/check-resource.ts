@@ -33,7 +33,10 @@ export function checkResource(body: unknown, options: CheckOptions): Resource {
     const given = typeof r.id === 'string' ? `"${r.id.slice(0, 64)}"` : 'missing';
     throw writeErrors.badBody(`The resource id ${given} does not match the id "${options.id}" in the URL`, `${at}.id`);
   }
-  const issues: Issue[] = [...validateShape(r, at), ...referenceIssues(r, at, options.inBundle ?? false)];
-  if (issues.length > 0) throw writeErrors.unprocessable(issues);
+  // References are walked only in a resource of sound shape (and bounded depth).
+  const shape: Issue[] = validateShape(r, at);
+  if (shape.length > 0) throw writeErrors.unprocessable(shape);
+  const refs = referenceIssues(r, at, options.inBundle ?? false);
+  if (refs.length > 0) throw writeErrors.unprocessable(refs);
   return r as Resource;
 }

@@ -36,6 +36,11 @@ function load(): Loaded {
     discriminator: { mapping: Record<string, string> };
   };
   const definitions = withoutDescriptions(raw.definitions) as Record<string, unknown>;
+  // The FHIR schema gives complex types `properties` but no `type`, so a string where a
+  // CodeableConcept belongs would pass: every definition with properties is an object.
+  for (const def of Object.values(definitions) as Array<Record<string, unknown>>) {
+    if (def && typeof def === 'object' && def.properties && def.type === undefined) def.type = 'object';
+  }
   definitions.ResourceList = { type: 'object', required: ['resourceType'], properties: { resourceType: { type: 'string' } } };
   // strict: false — the schema uses draft-06 and the non-standard `discriminator` keyword.
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, inlineRefs: false });
