@@ -25,6 +25,7 @@ import pg from 'pg';
 import { parseArgs } from '../src/cli/args.js';
 import { cpuMillis, peakRssMiB } from './proc.js';
 import { loadBenchData, type BenchData } from './setup.js';
+import { patientTransaction, WRITE_BUNDLE_ENTRIES } from './write-bundle.js';
 
 const run = promisify(execFile);
 const PG_ADMIN = process.env.CHARTKEY_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -38,6 +39,8 @@ interface Case {
   headers: Record<string, string>;
   body?: string;
   connections: number;
+  /** Resources each request stores (write cases): reported as resources/s too. */
+  resourcesPerRequest?: number;
 }
 
 interface Measure {
@@ -53,6 +56,7 @@ interface Row {
   case: string;
   connections: number;
   bytes: number;
+  resourcesPerRequest?: number;
   product: Measure[];
   ceiling: Measure[];
 }
@@ -146,7 +150,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
       });
       children.push(ceiling);
       await waitFor(`http://127.0.0.1:${ceilingPort}/`);
-      rows.push({ case: c.name, connections: c.connections, bytes: bytes.length, product: [], ceiling: [] });
+      rows.push({ case: c.name, connections: c.connections, bytes: bytes.length, resourcesPerRequest: c.resourcesPerRequest, product: [], ceiling: [] });
       (c as Case & { ceilingPort: number; ceilingPid: number }).ceilingPort = ceilingPort;
     }
     for (let round = 1; round <= 2; round++) {
@@ -205,6 +209,15 @@ async function buildCases(base: string, d: BenchData, noAuthBase: string): Promi
     { name: 'Condition patient', method: 'GET', path: `/fhir/Condition?patient=${p}`, headers: bearer, connections },
     { name: `$everything (${d.patientResources} res)`, method: 'GET', path: `/fhir/Patient/${p}/$everything`, headers: bearer, connections: 1 },
     { name: `$everything (${d.patientResources} res)`, method: 'GET', path: `/fhir/Patient/${p}/$everything`, headers: bearer, connections: 8 },
+    {
+      name: `transaction write (${WRITE_BUNDLE_ENTRIES}-entry patient bundle, staff)`,
+      method: 'POST',
+      path: '/fhir',
+      headers: { authorization: `Basic ${Buffer.from(`${d.staffUser}:${d.staffPassword}`).toString('base64')}`, 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+      body: patientTransaction(),
+      connections: 8,
+      resourcesPerRequest: WRITE_BUNDLE_ENTRIES,
+    },
   ];
 }
 
@@ -218,7 +231,8 @@ function summarize(row: Row) {
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const product = { rps: med(row.product.map((m) => m.rps)), p50: med(row.product.map((m) => m.p50)), p99: med(row.product.map((m) => m.p99)), errors: row.product.reduce((s, m) => s + m.errors, 0), cpuMsPerRequest: med(row.product.map((m) => m.cpuMsPerRequest ?? 0)) };
   const ceiling = { rps: med(row.ceiling.map((m) => m.rps)), p50: med(row.ceiling.map((m) => m.p50)), p99: med(row.ceiling.map((m) => m.p99)) };
-  return { case: row.case, connections: row.connections, bytes: row.bytes, product, ceiling, ratio: product.rps / ceiling.rps, rounds: { product: row.product, ceiling: row.ceiling } };
+  const resourcesPerSecond = row.resourcesPerRequest ? product.rps * row.resourcesPerRequest : undefined;
+  return { case: row.case, connections: row.connections, bytes: row.bytes, product, resourcesPerSecond, ceiling, ratio: product.rps / ceiling.rps, rounds: { product: row.product, ceiling: row.ceiling } };
 }
 
 function printTable(db: string, s: { importResourcesPerSecond: number; serverPeakRssMiB: number; rows: ReturnType<typeof summarize>[] }) {
@@ -229,6 +243,7 @@ function printTable(db: string, s: { importResourcesPerSecond: number; serverPea
     ...s.rows.map((r) =>
       `| ${r.case} | ${r.connections} | ${r.bytes} | ${Math.round(r.product.rps)} | ${r.product.p50} | ${r.product.p99} | ${r.product.errors} | ${r.product.cpuMsPerRequest.toFixed(3)} | ${Math.round(r.ceiling.rps)} | ${r.ratio.toFixed(2)} |`),
   ];
+  for (const r of s.rows) if (r.resourcesPerSecond !== undefined) lines.push(`${r.case}: ${Math.round(r.product.rps)} requests/s = ${Math.round(r.resourcesPerSecond)} resources/s`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
