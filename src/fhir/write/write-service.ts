@@ -143,7 +143,9 @@ export function assertMayWrite(principal: Principal, store: Pick<FhirStore, 'reg
 }
 
 /** Search parameters for a conditional interaction: at least one, never paging or result controls. */
-function conditionalParams(type: string, params: Array<[string, string]>, what: string): Array<[string, string]> {
+function conditionalParams(type: string, all: Array<[string, string]>, what: string): Array<[string, string]> {
+  // _format and _pretty shape the response, they are no criteria (https://hl7.org/fhir/R4/http.html#parameters).
+  const params = all.filter(([name]) => name !== '_format' && name !== '_pretty');
   if (params.length === 0) throw errors.badParameter(`${what} needs search parameters for ${type}`);
   return params;
 }

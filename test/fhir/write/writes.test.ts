@@ -98,7 +98,7 @@ describe.each(await backends())('FHIR writes on %s', (kind) => {
   it('conditional update: one match is updated, none creates, several → 412', async () => {
     const p = (value: string, family: string) => ({ resourceType: 'Patient', identifier: [{ system: 'urn:test:cu', value }], name: [{ family }] });
     const created = (await send('POST', '/fhir/Patient', p('cu-1', 'Before'))).json();
-    const updated = await send('PUT', '/fhir/Patient?identifier=urn:test:cu|cu-1', p('cu-1', 'After'));
+    const updated = await send('PUT', '/fhir/Patient?identifier=urn:test:cu|cu-1&_format=json', p('cu-1', 'After'));
     expect(updated.statusCode).toBe(200);
     expect(updated.json().id).toBe(created.id);
     expect(updated.json().meta.versionId).toBe('2');
