@@ -26,6 +26,7 @@ import { parseArgs } from '../src/cli/args.js';
 import { cpuMillis, peakRssMiB } from './proc.js';
 import { loadBenchData, type BenchData } from './setup.js';
 import { benchCodeExchange, prepareSmart } from './smart.js';
+import { patientTransaction, WRITE_BUNDLE_ENTRIES } from './write-bundle.js';
 
 const run = promisify(execFile);
 const PG_ADMIN = process.env.CHARTKEY_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -39,6 +40,8 @@ interface Case {
   headers: Record<string, string>;
   body?: string;
   connections: number;
+  /** Resources each request stores (write cases): reported as resources/s too. */
+  resourcesPerRequest?: number;
 }
 
 interface Measure {
@@ -54,6 +57,7 @@ interface Row {
   case: string;
   connections: number;
   bytes: number;
+  resourcesPerRequest?: number;
   product: Measure[];
   ceiling: Measure[];
 }
@@ -154,7 +158,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
       });
       children.push(ceiling);
       await waitFor(`http://127.0.0.1:${ceilingPort}/`);
-      rows.push({ case: c.name, connections: c.connections, bytes: bytes.length, product: [], ceiling: [] });
+      rows.push({ case: c.name, connections: c.connections, bytes: bytes.length, resourcesPerRequest: c.resourcesPerRequest, product: [], ceiling: [] });
       (c as Case & { ceilingPort: number; ceilingPid: number }).ceilingPort = ceilingPort;
     }
     for (let round = 1; round <= 2; round++) {
@@ -219,6 +223,15 @@ async function buildCases(base: string, d: BenchData, noAuthBase: string): Promi
     { name: 'Condition patient', method: 'GET', path: `/fhir/Condition?patient=${p}`, headers: bearer, connections },
     { name: `$everything (${d.patientResources} res)`, method: 'GET', path: `/fhir/Patient/${p}/$everything`, headers: bearer, connections: 1 },
     { name: `$everything (${d.patientResources} res)`, method: 'GET', path: `/fhir/Patient/${p}/$everything`, headers: bearer, connections: 8 },
+    {
+      name: `transaction write (${WRITE_BUNDLE_ENTRIES}-entry patient bundle, staff)`,
+      method: 'POST',
+      path: '/fhir',
+      headers: { authorization: `Basic ${Buffer.from(`${d.staffUser}:${d.staffPassword}`).toString('base64')}`, 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+      body: patientTransaction(),
+      connections: 8,
+      resourcesPerRequest: WRITE_BUNDLE_ENTRIES,
+    },
   ];
 }
 
@@ -232,7 +245,8 @@ function summarize(row: Row) {
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const product = { rps: med(row.product.map((m) => m.rps)), p50: med(row.product.map((m) => m.p50)), p99: med(row.product.map((m) => m.p99)), errors: row.product.reduce((s, m) => s + m.errors, 0), cpuMsPerRequest: med(row.product.map((m) => m.cpuMsPerRequest ?? 0)) };
   const ceiling = { rps: med(row.ceiling.map((m) => m.rps)), p50: med(row.ceiling.map((m) => m.p50)), p99: med(row.ceiling.map((m) => m.p99)) };
-  return { case: row.case, connections: row.connections, bytes: row.bytes, product, ceiling, ratio: product.rps / ceiling.rps, rounds: { product: row.product, ceiling: row.ceiling } };
+  const resourcesPerSecond = row.resourcesPerRequest ? product.rps * row.resourcesPerRequest : undefined;
+  return { case: row.case, connections: row.connections, bytes: row.bytes, product, resourcesPerSecond, ceiling, ratio: product.rps / ceiling.rps, rounds: { product: row.product, ceiling: row.ceiling } };
 }
 
 function printTable(db: string, s: { importResourcesPerSecond: number; serverPeakRssMiB: number; rows: ReturnType<typeof summarize>[]; codeExchange: { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: number } }) {
@@ -244,6 +258,7 @@ function printTable(db: string, s: { importResourcesPerSecond: number; serverPea
       `| ${r.case} | ${r.connections} | ${r.bytes} | ${Math.round(r.product.rps)} | ${r.product.p50} | ${r.product.p99} | ${r.product.errors} | ${r.product.cpuMsPerRequest.toFixed(3)} | ${Math.round(r.ceiling.rps)} | ${r.ratio.toFixed(2)} |`),
     `| SMART code exchange (authorization_code + PKCE, distinct codes) | ${connections} | – | ${Math.round(s.codeExchange.rps)} | ${s.codeExchange.p50} | ${s.codeExchange.p99} | ${s.codeExchange.errors} | ${s.codeExchange.cpuMsPerRequest.toFixed(3)} | – | – |`,
   ];
+  for (const r of s.rows) if (r.resourcesPerSecond !== undefined) lines.push(`${r.case}: ${Math.round(r.product.rps)} requests/s = ${Math.round(r.resourcesPerSecond)} resources/s`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
