@@ -35,7 +35,7 @@ export function PatientPage(props: PatientPageProps) {
   const { patient: p, account } = props;
   const base = `/admin/patients/${encodeURIComponent(p.id)}`;
   const [label, tone] = account ? STATUS[account.status] : ['Not enabled', ''];
-  const names = new Map(props.credentials.map((c) => [c.id, c.name]));
+  const names = new Map([...props.credentials.map((c) => [c.id, c.name] as const), ...(props.apps ?? []).map((g) => [g.id, g.clientName] as const)]);
   return (
     <AdminPage title={p.name} csrf={props.csrf} who={props.who} current="patients" toast={props.toast}>
       <p>
