@@ -2,7 +2,8 @@ import type { CredentialService } from './credentials.js';
 import type { AuthStrategy } from './authenticate.js';
 import type { FailureThrottle } from './failure-throttle.js';
 import { AuthError, type Authenticate } from './principal.js';
-import { ALL, patientScope } from '../fhir/scope.js';
+import { allScope, patientScope } from '../fhir/scope.js';
+import { systemReadableTypes } from './permissions.js';
 import { DEFAULT_SCOPE, narrowingOf } from './scopes.js';
 import { SYSTEM_SUBJECT_PREFIX, type TokenService } from './tokens.js';
 
@@ -41,7 +42,7 @@ export function bearerStrategy(tokens: TokenService, systemClientName: (clientId
     if (!owner) throw new AuthError('invalid', 'The access token is invalid or has been revoked');
     if (owner.credentialId.startsWith(SYSTEM_SUBJECT_PREFIX)) {
       const clientId = owner.credentialId.slice(SYSTEM_SUBJECT_PREFIX.length);
-      return { kind: 'system', clientId, clientName: systemClientName(clientId), scope: ALL, grantedScopes: owner.scope, expiresAt: owner.expiresAt };
+      return { kind: 'system', clientId, clientName: systemClientName(clientId), scope: allScope(systemReadableTypes(owner.scope)), grantedScopes: owner.scope, expiresAt: owner.expiresAt };
     }
     return {
       kind: 'patient',

@@ -1,5 +1,6 @@
 import { Alert, PostForm } from '../../web/components.js';
 import { Layout } from '../../web/layout.js';
+import { DECISION_PATH } from './paths.js';
 import { REQUEST_PARAMS, type ValidRequest } from './request.js';
 
 /**
@@ -25,7 +26,7 @@ export function ConsentPage(props: { csrf: string; request: ValidRequest; who: s
           It will only ever see your own record, and only what you tick below. It cannot change anything.
         </p>
         {props.error && <Alert>{props.error}</Alert>}
-        <PostForm action="/oauth/authorize/decision" csrf={props.csrf} class="stack" label="Allow or deny access">
+        <PostForm action={DECISION_PATH} csrf={props.csrf} class="stack" label="Allow or deny access">
           {REQUEST_PARAMS.map((name) => (request.params[name] !== undefined ? <input type="hidden" name={name} value={request.params[name]} /> : null))}
           {request.groups.map((group) => (
             <fieldset class="consent-group">

@@ -5,7 +5,7 @@ import type { Services } from '../../services.js';
 import { sendPage } from '../../web/render.js';
 import { PORTAL_COOKIE, sessionId } from '../../web/session.js';
 import { AuthorizeErrorPage, ConsentPage } from './consent-page.js';
-import { AUTHORIZE_PATH, DECISION_PATH } from './paths.js';
+import { AUTHORIZE_PATH, CONSENT_PATH, DECISION_PATH } from './paths.js';
 import { checkAuthorize, grantedScope, readParams, type AuthorizeCheck } from './request.js';
 
 /**
@@ -40,14 +40,18 @@ export async function authorizeRoutes(app: FastifyInstance, opts: { services: Se
     return sendPage(reply, <ConsentPage csrf={reply.generateCsrf()} request={check.request} who={account.username ?? account.email ?? 'Patient'} practice={practice} />);
   };
 
-  app.get(AUTHORIZE_PATH, async (req, reply) => answer(req, reply, req.query as Record<string, unknown>, req.url));
-
-  app.post(AUTHORIZE_PATH, async (req, reply) => {
-    // A POSTed request comes back as a GET after sign-in (the same parameters, in the URL).
-    const params = readParams((req.body ?? {}) as Record<string, unknown>);
-    const query = 'repeated' in params ? '' : new URLSearchParams(params as Record<string, string>).toString();
-    return answer(req, reply, (req.body ?? {}) as Record<string, unknown>, `/oauth/authorize?${query}`);
-  });
+  // The endpoint apps call (GET, or POST for `authorize-post`): hand the request to the
+  // consent page under /portal, as a GET with the same parameters.
+  const handOff = async (reply: FastifyReply, source: Record<string, unknown>) => {
+    const params = readParams(source);
+    if ('repeated' in params) return sendPage(reply, <AuthorizeErrorPage message={`The app's request is malformed (${params.repeated.slice(0, 40)}).`} />, 400);
+    const check = await checkAuthorize(params, { clients: services.oauth.clients, fhirBase });
+    if (check.kind !== 'valid') return refuse(reply, config.publicUrl, check);
+    return reply.redirect(`${CONSENT_PATH}?${new URLSearchParams(params as Record<string, string>)}`, 303);
+  };
+  app.get(AUTHORIZE_PATH, async (req, reply) => handOff(reply, req.query as Record<string, unknown>));
+  app.post(AUTHORIZE_PATH, async (req, reply) => handOff(reply, (req.body ?? {}) as Record<string, unknown>));
+  app.get(CONSENT_PATH, async (req, reply) => answer(req, reply, req.query as Record<string, unknown>, req.url));
 
   app.post(DECISION_PATH, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -56,7 +60,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: { services: Se
     const check = await checkAuthorize(params, { clients: services.oauth.clients, fhirBase });
     if (check.kind !== 'valid') return refuse(reply, config.publicUrl, check);
     const account = await signedIn(req);
-    if (!account) return reply.redirect(`/portal/login?next=${encodeURIComponent(`/oauth/authorize?${new URLSearchParams(params as Record<string, string>)}`)}`, 303);
+    if (!account) return reply.redirect(`/portal/login?next=${encodeURIComponent(`${CONSENT_PATH}?${new URLSearchParams(params as Record<string, string>)}`)}`, 303);
     const { request } = check;
     const own = request.client.credential;
     if (own && own.patientId !== account.patientId) return sendPage(reply, <AuthorizeErrorPage message="These API credentials belong to another patient." />, 403);
