@@ -42,11 +42,13 @@ export function describeScope(scope: string): ScopeWords {
   // A whole Condition/Observation grant shows as every category it spans; types and
   // category slices outside the list are named as they are.
   const spanned = (t: string) => DATA_CATEGORIES.some((c) => c.granular.some((i) => i.type === t));
-  for (const t of wholeTypes) if (!described.has(t) && !spanned(t)) lines.push(plural(t));
+  for (const t of wholeTypes) if (!described.has(t) && !spanned(t)) lines.push(capitalized(plural(t)));
   for (const s of resources) {
     if (s!.category === undefined || described.has(`${s!.type} ${s!.category}`) || wholeTypes.has(s!.type)) continue;
     described.add(`${s!.type} ${s!.category}`);
-    lines.push(granularItem(s!.type, s!.category)?.item.label ?? `${plural(s!.type)} in the category ${s!.category}`);
+    lines.push(granularItem(s!.type, s!.category)?.item.label ?? `${capitalized(plural(s!.type))} in the category ${s!.category}`);
   }
   return { lines: [...new Set(lines)], lasting, identity };
 }
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
