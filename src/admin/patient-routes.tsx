@@ -9,6 +9,7 @@ import type { Resource } from '../fhir/store/types.js';
 import type { Services } from '../services.js';
 import { noStore, sendPage } from '../web/render.js';
 import { field, query } from '../web/session.js';
+import { revokeGrant } from '../oauth/app-admin.js';
 import { requireStaff } from './current.js';
 import { summarizePatient } from './patient-view.js';
 import { ConfirmPage, PatientPage, TemporaryPasswordPage } from './views/patient-page.js';
@@ -29,16 +30,17 @@ export async function patientRoutes(app: FastifyInstance, opts: { services: Serv
   const showPatient = async (req: Req, reply: FastifyReply, staff: StaffUser, extra: { error?: string; notice?: string; status?: number } = {}) => {
     const patient = await loadPatient(req.params.id);
     if (!patient) return reply.callNotFound();
-    const [account, credentials, access, settings] = await Promise.all([
+    const [account, credentials, access, settings, apps] = await Promise.all([
       accounts.getByPatient(patient.id),
       services.credentials.list(patient.id),
       services.accessLog.recentForPatient(patient.id, 20),
       services.portal.settings.get(),
+      services.oauth.grants.listForPatient(patient.id),
     ]);
     const toast = query(req, 'done') || undefined;
     return sendPage(
       reply,
-      <PatientPage csrf={reply.generateCsrf()} who={staff.username} patient={patient} account={account} edition={settings.edition} credentials={credentials} access={access} toast={toast && TOASTS[toast]} {...extra} />,
+      <PatientPage csrf={reply.generateCsrf()} who={staff.username} patient={patient} account={account} edition={settings.edition} credentials={credentials} access={access} apps={apps} toast={toast && TOASTS[toast]} {...extra} />,
       extra.status ?? 200,
     );
   };
@@ -122,9 +124,31 @@ export async function patientRoutes(app: FastifyInstance, opts: { services: Serv
     }
     return reply.redirect(`/admin/patients/${encodeURIComponent(req.params.id)}?done=revoked`, 303);
   });
+
+  // Connected apps (SMART grants): the confirmation page without JavaScript, then the revoke itself.
+  app.get<{ Params: { id: string; gid: string } }>('/:id/apps/:gid/revoke', async (req, reply) => {
+    const staff = await requireStaff(services, req, reply);
+    if (!staff) return reply;
+    const base = `/admin/patients/${encodeURIComponent(req.params.id)}`;
+    const grant = (await services.oauth.grants.listForPatient(req.params.id)).find((g) => g.id === req.params.gid);
+    if (!grant) return reply.redirect(base, 303);
+    const message = `Revoke the access of “${grant.clientName}” to this patient's record? The app loses access immediately.`;
+    return sendPage(
+      reply,
+      <ConfirmPage csrf={reply.generateCsrf()} who={staff.username} title="Revoke app access?" message={message} action={`${base}/apps/${encodeURIComponent(grant.id)}/revoke`} label="Revoke" back={base} />,
+    );
+  });
+
+  app.post<{ Params: { id: string; gid: string } }>('/:id/apps/:gid/revoke', async (req, reply) => {
+    const staff = await requireStaff(services, req, reply);
+    if (!staff) return reply;
+    const revoked = await revokeGrant(services, { grantId: req.params.gid, patientId: req.params.id }, { kind: 'staff', id: staff.id, ip: req.ip });
+    return reply.redirect(`/admin/patients/${encodeURIComponent(req.params.id)}${revoked ? '?done=app-revoked' : ''}`, 303);
+  });
 }
 
 const TOASTS: Record<string, string> = {
+  'app-revoked': 'The app no longer has access to this patient\'s record.',
   invited: 'Invitation sent.',
   disabled: 'Portal access disabled; API credentials suspended.',
   revoked: 'The credentials were revoked.',

@@ -5,6 +5,7 @@ import { notFoundPage } from '../web/error-pages.js';
 import { sendPage } from '../web/render.js';
 import { ADMIN_COOKIE, field, query, sessionId, setSessionCookie } from '../web/session.js';
 import { attemptSignIn, signOut } from '../web/sign-in.js';
+import { appRoutes } from './app-routes.js';
 import { requireStaff } from './current.js';
 import { patientRoutes } from './patient-routes.js';
 import { AdminLoginPage, AuditPage, SettingsPage } from './views/misc-pages.js';
@@ -75,6 +76,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: Servic
   });
 
   await app.register(patientRoutes, { prefix: '/patients', services, config });
+  await app.register(appRoutes, { prefix: '/apps', services, config });
 }
 
 function apiAccessAsEvents(page: Awaited<ReturnType<Services['accessLog']['list']>>): { events: AuditEvent[]; more: boolean } {

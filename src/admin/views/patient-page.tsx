@@ -5,6 +5,8 @@ import type { ApiCredential } from '../../auth/credentials.js';
 import { Alert, ConfirmDialog, Field, PostForm, TrashIcon } from '../../web/components.js';
 import { formatDate } from '../../web/render.js';
 import { AccessTable } from '../../portal/views/api-access.js';
+import { ConnectedAppList } from '../../portal/views/connected-apps.js';
+import type { Grant } from '../../oauth/grants.js';
 import type { PatientSummary } from '../patient-view.js';
 import { AdminPage } from './admin-layout.js';
 
@@ -16,6 +18,8 @@ export interface PatientPageProps {
   edition: PortalEdition;
   credentials: ApiCredential[];
   access: ApiAccess[];
+  /** The patient's live SMART grants (connected apps). */
+  apps?: Grant[];
   error?: string;
   notice?: string;
   toast?: string;
@@ -31,7 +35,7 @@ export function PatientPage(props: PatientPageProps) {
   const { patient: p, account } = props;
   const base = `/admin/patients/${encodeURIComponent(p.id)}`;
   const [label, tone] = account ? STATUS[account.status] : ['Not enabled', ''];
-  const names = new Map(props.credentials.map((c) => [c.id, c.name]));
+  const names = new Map([...props.credentials.map((c) => [c.id, c.name] as const), ...(props.apps ?? []).map((g) => [g.id, g.clientName] as const)]);
   return (
     <AdminPage title={p.name} csrf={props.csrf} who={props.who} current="patients" toast={props.toast}>
       <p>
@@ -133,6 +137,16 @@ export function PatientPage(props: PatientPageProps) {
               </li>
             ))}
           </ul>
+        )}
+        {props.apps && (
+          <>
+            <h3 id="connected-apps-title">Connected apps</h3>
+            {props.apps.length === 0 ? (
+              <p class="empty">No connected apps.</p>
+            ) : (
+              <ConnectedAppList apps={props.apps} audience="staff" revokeHref={(g) => `${base}/apps/${encodeURIComponent(g.id)}/revoke`} />
+            )}
+          </>
         )}
         <h3>Recent API use</h3>
         {props.access.length === 0 ? <p class="empty">No API use recorded.</p> : <AccessTable rows={props.access} names={names} />}

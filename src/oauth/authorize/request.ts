@@ -186,6 +186,6 @@ const PLURALS: Record<string, string> = {
   Specimen: 'Specimens',
 };
 
-function plural(type: string): string {
+export function plural(type: string): string {
   return PLURALS[type] ?? type;
 }

@@ -2,17 +2,20 @@ import type { ApiAccess } from '../../audit/api-access-log.js';
 import type { ApiCredential } from '../../auth/credentials.js';
 import { ConfirmDialog, TrashIcon } from '../../web/components.js';
 import { formatDate } from '../../web/render.js';
+import { ConnectedApps, type ConnectedAppView } from './connected-apps.js';
 
 export interface CredentialView {
   credential: ApiCredential;
   recent: ApiAccess[];
+  /** Redirect URIs typed at generation (the credential as a SMART client). */
+  redirectUris?: string[];
 }
 
 /**
  * The FHIR API Access section of My History (seed steps 3–6): the patient's credentials,
  * each with created / last used, its recent access log and a trash icon at the far right.
  */
-export function ApiAccessSection(props: { csrf: string; items: CredentialView[]; publicUrl: string; disabled?: boolean }) {
+export function ApiAccessSection(props: { csrf: string; items: CredentialView[]; publicUrl: string; disabled?: boolean; apps?: ConnectedAppView[] }) {
   return (
     <section class="card" id="fhir-api-access" data-testid="fhir-api-access" aria-labelledby="fhir-api-access-title">
       <h2 id="fhir-api-access-title">FHIR API Access</h2>
@@ -29,7 +32,7 @@ export function ApiAccessSection(props: { csrf: string; items: CredentialView[];
         <p class="empty">You have no API credentials yet.</p>
       ) : (
         <ul class="credential-list" aria-label="Your API credentials">
-          {props.items.map(({ credential: c, recent }) => (
+          {props.items.map(({ credential: c, recent, redirectUris }) => (
             <li class="credential-row" data-testid="credential-row">
               <div class="main">
                 <div class="name">{c.name}</div>
@@ -37,6 +40,11 @@ export function ApiAccessSection(props: { csrf: string; items: CredentialView[];
                   Created {formatDate(c.createdAt)} · Last used {formatDate(c.lastUsedAt)} · Key <code>{c.key.slice(0, 6)}…</code>
                   {c.suspended && <span class="badge off"> suspended</span>}
                 </div>
+                {redirectUris && redirectUris.length > 0 && (
+                  <div class="meta" data-testid="credential-redirect-uris">
+                    Redirect URI{redirectUris.length > 1 ? 's' : ''}: {redirectUris.map((u, i) => <>{i > 0 && ', '}<code>{u}</code></>)}
+                  </div>
+                )}
                 {recent.length > 0 && (
                   <details>
                     <summary>Recent use</summary>
@@ -59,6 +67,7 @@ export function ApiAccessSection(props: { csrf: string; items: CredentialView[];
           ))}
         </ul>
       )}
+      {props.apps && <ConnectedApps apps={props.apps} />}
       <HowToUse publicUrl={props.publicUrl} />
       <ConfirmDialog csrf={props.csrf} />
     </section>

@@ -2,6 +2,7 @@ import { Alert, CopyIcon, PostForm } from '../../web/components.js';
 import { NAME_MAX } from '../../auth/credentials.js';
 import { PortalPage } from './portal-layout.js';
 import { HowToUse } from './api-access.js';
+import { RedirectUriField } from './app-pages.js';
 
 interface Base {
   csrf: string;
@@ -9,7 +10,7 @@ interface Base {
 }
 
 /** Seed step 4: name the credentials, then Submit. */
-export function NewCredentialPage(props: Base & { error?: string; name?: string }) {
+export function NewCredentialPage(props: Base & { error?: string; name?: string; redirectUris?: string }) {
   return (
     <PortalPage title="Generate New Credentials" csrf={props.csrf} who={props.who} current="history">
       <div class="card narrow">
@@ -23,6 +24,7 @@ export function NewCredentialPage(props: Base & { error?: string; name?: string 
             </p>
             <input id="credential-name" name="name" type="text" data-testid="credential-name" required maxLength={NAME_MAX} value={props.name} aria-describedby="credential-name-hint" autoFocus />
           </div>
+          <RedirectUriField value={props.redirectUris} />
           <div class="actions">
             <a class="button" href="/portal/history#fhir-api-access">
               Cancel

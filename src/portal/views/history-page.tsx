@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import type { HistoryRecord, Row, Series } from '../history-summary.js';
 import { shortDate } from '../fhir-text.js';
 import { ApiAccessSection, type CredentialView } from './api-access.js';
+import type { ConnectedAppView } from './connected-apps.js';
 import { PortalPage } from './portal-layout.js';
 import { TrendChart } from './trend-chart.js';
 
@@ -18,7 +19,7 @@ const SECTIONS = [
 ] as const;
 
 /** Seed step 3: My History — the patient's record in readable sections, and FHIR API Access. */
-export function HistoryPage(props: { csrf: string; who: string; record: HistoryRecord; credentials: CredentialView[]; publicUrl: string; toast?: string }) {
+export function HistoryPage(props: { csrf: string; who: string; record: HistoryRecord; credentials: CredentialView[]; publicUrl: string; toast?: string; apps?: ConnectedAppView[] }) {
   const r = props.record;
   return (
     <PortalPage title="My History" csrf={props.csrf} who={props.who} current="history" toast={props.toast}>
@@ -49,7 +50,7 @@ export function HistoryPage(props: { csrf: string; who: string; record: HistoryR
       <SeriesSection id="labs" title="Lab results" series={r.labs} empty="No lab results recorded." />
       <RowSection id="visits" title="Visits" rows={r.visits} empty="No visits recorded." limit={50} />
       <RowSection id="documents" title="Documents" rows={r.documents} empty="No documents recorded." limit={50} />
-      <ApiAccessSection csrf={props.csrf} items={props.credentials} publicUrl={props.publicUrl} />
+      <ApiAccessSection csrf={props.csrf} items={props.credentials} publicUrl={props.publicUrl} apps={props.apps} />
     </PortalPage>
   );
 }

@@ -69,7 +69,7 @@
       reveal.querySelectorAll('[data-secret-value]').forEach(function (el) { el.textContent = ''; });
     };
     window.addEventListener('pagehide', wipe);
-    var done = document.querySelector('[data-testid="credential-done"]');
+    var done = document.querySelector('[data-testid="credential-done"], [data-reveal-done]');
     if (done) {
       done.addEventListener('click', function (event) {
         event.preventDefault();
@@ -79,7 +79,7 @@
     }
     if (window.history && window.history.replaceState) {
       // Reloading the reveal must not re-post the form: point this entry at the list.
-      window.history.replaceState(null, '', '/portal/history#fhir-api-access');
+      window.history.replaceState(null, '', reveal.getAttribute('data-reveal') || '/portal/history#fhir-api-access');
     }
   }
 })();
