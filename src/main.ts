@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<{ default: CliCommand }>> = {
   generate: () => import('./cli/generate.js'),
   staff: () => import('./cli/staff.js'),
   portal: () => import('./cli/portal.js'),
+  group: () => import('./cli/group.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

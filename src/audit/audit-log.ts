@@ -19,11 +19,12 @@ export type AuditAction =
   | 'credential.delete'
   | 'settings.change'
   | 'staff.create'
+  | 'group.create'
   | 'api.access';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'signin.success', 'signin.failure', 'signin.throttled', 'signout', 'password.change', 'portal.enable', 'portal.invite',
-  'portal.activate', 'portal.disable', 'credential.create', 'credential.delete', 'settings.change', 'staff.create', 'api.access',
+  'portal.activate', 'portal.disable', 'credential.create', 'credential.delete', 'settings.change', 'staff.create', 'group.create', 'api.access',
 ];
 
 export interface AuditInput {
