@@ -197,6 +197,22 @@ describe.each(await backends())('Bulk Data export on %s', (kind) => {
     expect((await get('/fhir/Group/g12', { authorization: STAFF })).statusCode).toBe(200);
   });
 
+  it('announces $export at system, Patient and Group level and instantiates the Bulk Data CapabilityStatement', async () => {
+    const cs = (await get('/fhir/metadata', {})).json();
+    expect(cs.instantiates).toContain('http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data');
+    expect(cs.rest[0].operation).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export' });
+    const group = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Group');
+    expect(group.operation).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' });
+    expect(group.interaction.map((i: { code: string }) => i.code)).toEqual(expect.arrayContaining(['read', 'search-type']));
+    const pat = cs.rest[0].resource.find((r: { type: string }) => r.type === 'Patient');
+    expect(pat.operation).toContainEqual({ name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export' });
+    // _typeFilter is refused, so it is not announced.
+    expect(JSON.stringify(cs)).not.toContain('_typeFilter');
+    // A client finds the groups to export by searching.
+    const found = (await get('/fhir/Group?_id=g12', { authorization: STAFF })).json();
+    expect(found.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['g12']);
+  });
+
   it('answers 404 for unknown or malformed job ids and file names', async () => {
     for (const url of ['/fhir/bulk-status/0123456789abcdef0123456789abcdef', "/fhir/bulk-status/x'%20OR%201=1", '/fhir/bulk-files/0123456789abcdef0123456789abcdef/Patient.ndjson']) {
       const res = await get(url, { authorization: STAFF });
