@@ -6,6 +6,7 @@ import { sendPage } from '../web/render.js';
 import { ADMIN_COOKIE, field, query, sessionId, setSessionCookie } from '../web/session.js';
 import { attemptSignIn, signOut } from '../web/sign-in.js';
 import { requireStaff } from './current.js';
+import { groupRoutes } from './group-routes.js';
 import { patientRoutes } from './patient-routes.js';
 import { AdminLoginPage, AuditPage, SettingsPage } from './views/misc-pages.js';
 import { EDITIONS, type PortalEdition } from '../accounts/settings.js';
@@ -75,6 +76,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: Servic
   });
 
   await app.register(patientRoutes, { prefix: '/patients', services, config });
+  await app.register(groupRoutes, { prefix: '/groups', services, config });
 }
 
 function apiAccessAsEvents(page: Awaited<ReturnType<Services['accessLog']['list']>>): { events: AuditEvent[]; more: boolean } {
