@@ -49,7 +49,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
   app.addHook('onRequest', async (request) => {
     const query = request.query as Record<string, string | string[] | undefined>;
     const format = Array.isArray(query._format) ? query._format[0] : query._format;
-    assertAcceptable(request.headers.accept, format, (request.routeOptions.config as { accepts?: readonly string[] }).accepts);
+    assertAcceptable(request.headers.accept, format, (request.routeOptions.config as { accepts?: readonly string[] } | undefined)?.accepts);
     if (PUBLIC.has(request.url.split('?')[0])) return;
     request.principal = await services.authenticate({ authorization: request.headers.authorization, ip: request.ip });
   });
