@@ -5,8 +5,12 @@ import type { ExportJob } from './types.js';
 export interface ExportRow {
   seq: number;
   type: string;
-  content: string;
+  /** The resource JSON: UTF-8 bytes where the database hands them over as such (SQLite), else text. */
+  content: string | Buffer;
 }
+
+/** The content column as bytes on SQLite (no UTF-8 → UTF-16 → UTF-8 round trip through JS strings). */
+const content = (db: Db, alias: string) => (db.dialect === 'sqlite' ? `CAST(${alias}.content AS BLOB) AS content` : `${alias}.content`);
 
 const PAGE = 1000;
 const MEMBERS_PER_BATCH = 200;
@@ -75,7 +79,7 @@ async function* keyset(db: Db, sql: (after: number) => { sql: string; params: Sq
 function systemPages(db: Db, job: ExportJob) {
   const f = filters(job, 'r', job.types);
   return keyset(db, (after) => ({
-    sql: `SELECT r.seq, r.type, r.content FROM resources r WHERE r.seq > ? AND r.deleted = 0${f.sql} ORDER BY r.seq LIMIT ?`,
+    sql: `SELECT r.seq, r.type, ${content(db, 'r')} FROM resources r WHERE r.seq > ? AND r.deleted = 0${f.sql} ORDER BY r.seq LIMIT ?`,
     params: [after, ...f.params],
   }));
 }
@@ -84,7 +88,7 @@ function compartmentPages(db: Db, job: ExportJob, patient: string) {
   const f = filters(job, 'r', job.types);
   return keyset(db, (after) => ({
     sql:
-      'SELECT r.seq, r.type, r.content FROM compartment c JOIN resources r ON r.seq = c.res' +
+      `SELECT r.seq, r.type, ${content(db, 'r')} FROM compartment c JOIN resources r ON r.seq = c.res` +
       ` WHERE c.patient = ? AND c.res > ? AND r.deleted = 0${f.sql}` +
       // Written once: by the first member (in id order) whose compartment holds it.
       ' AND NOT EXISTS (SELECT 1 FROM compartment c2 JOIN bulk_job_patients m ON m.job = ? AND m.patient = c2.patient WHERE c2.res = c.res AND c2.patient < ?)' +
@@ -106,7 +110,7 @@ async function* sharedPages(db: Db, job: ExportJob): AsyncGenerator<ExportRow[]>
   const f = filters(job, 'r', types);
   yield* keyset(db, (after) => ({
     sql:
-      `SELECT r.seq, r.type, r.content FROM resources r WHERE r.seq > ? AND r.deleted = 0${f.sql}` +
+      `SELECT r.seq, r.type, ${content(db, 'r')} FROM resources r WHERE r.seq > ? AND r.deleted = 0${f.sql}` +
       ' AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)' +
       ' AND EXISTS (SELECT 1 FROM refs x JOIN compartment c ON c.res = x.res JOIN bulk_job_patients m ON m.job = ? AND m.patient = c.patient' +
       ' WHERE x.target_type = r.type AND x.target_id = r.id)' +

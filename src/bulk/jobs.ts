@@ -88,8 +88,8 @@ export function jobStore(db: Db, options: JobStoreOptions) {
       return (await this.files(id)).find((f) => f.name === name);
     },
 
-    async chunk(id: string, file: string, n: number): Promise<string | undefined> {
-      return (await db.get<{ data: string }>('SELECT data FROM bulk_chunks WHERE job = ? AND file = ? AND n = ?', [id, file, n]))?.data;
+    async chunk(id: string, file: string, n: number): Promise<Buffer | undefined> {
+      return (await db.get<{ data: Buffer }>('SELECT data FROM bulk_chunks WHERE job = ? AND file = ? AND n = ?', [id, file, n]))?.data;
     },
 
     /** Deletes a job and everything it wrote (cancel, or after the client is done). */
@@ -134,7 +134,7 @@ export function jobStore(db: Db, options: JobStoreOptions) {
       });
     },
 
-    async writeChunk(id: string, file: string, n: number, data: string): Promise<void> {
+    async writeChunk(id: string, file: string, n: number, data: Buffer): Promise<void> {
       await db.run('INSERT INTO bulk_chunks (job, file, n, data) VALUES (?, ?, ?, ?)', [id, file, n, data]);
     },
 

@@ -1,7 +1,7 @@
 import type { ExportFile } from './types.js';
 
 /** Where a writer puts a finished chunk of a file (the job store's writeChunk). */
-export type ChunkSink = (file: string, n: number, data: string) => Promise<void>;
+export type ChunkSink = (file: string, n: number, data: Buffer) => Promise<void>;
 
 interface OpenFile {
   name: string;
@@ -9,35 +9,43 @@ interface OpenFile {
   type: string;
   count: number;
   chunks: number;
-  parts: string[];
+  parts: Buffer[];
   bytes: number;
 }
 
+const NEWLINE = Buffer.from('\n');
+
 /**
  * NDJSON output (https://hl7.org/fhir/uv/bulkdata/export.html#file-format): one file per
- * resource type, one resource per line, written in chunks of about `chunkChars` as they
- * fill, so at most one partial chunk per type is held in memory.
+ * resource type, one resource per line, written in chunks of about `chunkBytes` as they
+ * fill, so at most one partial chunk per type is held in memory. Bytes, not strings: the
+ * rows arrive as UTF-8 (SQLite hands them over as BLOBs) and leave as UTF-8, and joining
+ * large JS strings cost more than the whole database read.
  */
 export class NdjsonWriter {
   private readonly files = new Map<string, OpenFile>();
 
   constructor(
     private readonly sink: ChunkSink,
-    private readonly chunkChars = 512 * 1024,
+    private readonly chunkBytes = 256 * 1024,
   ) {}
 
-  /** Appends one resource's JSON text (single-line, as the store keeps it). */
-  async add(type: string, json: string, kind: ExportFile['kind'] = 'output'): Promise<void> {
+  /**
+   * Appends one resource's JSON (single-line, as the store keeps it). Returns a promise only
+   * when a chunk was written (callers await it then), so the common case costs no await.
+   */
+  add(type: string, json: string | Buffer, kind: ExportFile['kind'] = 'output'): Promise<void> | undefined {
     const key = `${kind}:${type}`;
     let f = this.files.get(key);
     if (!f) {
       f = { name: `${kind === 'error' ? 'error-' : ''}${type}.ndjson`, kind, type, count: 0, chunks: 0, parts: [], bytes: 0 };
       this.files.set(key, f);
     }
-    f.parts.push(json, '\n');
-    f.bytes += json.length + 1;
+    const bytes = typeof json === 'string' ? Buffer.from(json) : json;
+    f.parts.push(bytes, NEWLINE);
+    f.bytes += bytes.length + 1;
     f.count++;
-    if (f.bytes >= this.chunkChars) await this.flush(f);
+    return f.bytes >= this.chunkBytes ? this.flush(f) : undefined;
   }
 
   /** Writes what is left and returns the files for the manifest. */
@@ -52,7 +60,7 @@ export class NdjsonWriter {
 
   private async flush(f: OpenFile): Promise<void> {
     if (f.parts.length === 0) return;
-    const data = f.parts.join('');
+    const data = Buffer.concat(f.parts, f.bytes);
     f.parts = [];
     f.bytes = 0;
     await this.sink(f.name, f.chunks, data);

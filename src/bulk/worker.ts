@@ -50,7 +50,10 @@ export function startWorker(db: Db, jobs: JobStore, logger: Logger, options: Wor
     const writer = new NdjsonWriter((file, n, data) => jobs.writeChunk(job.id, file, n, data));
     let progress = 0;
     for await (const page of exportPages(db, job)) {
-      for (const row of page) await writer.add(row.type, row.content);
+      for (const row of page) {
+        const flushed = writer.add(row.type, row.content);
+        if (flushed) await flushed;
+      }
       progress += page.length;
       if (stopped) throw new Interrupted('stopping');
       if (!(await jobs.renew(job.id, id, progress))) throw new Interrupted('cancelled or reclaimed');

@@ -79,7 +79,7 @@ describe.each(await backends())('Bulk export jobs across restarts on %s', (kind)
     const crashed = await start({ worker: false, leaseMs: 300 });
     const claimed = await crashed.services.bulk.jobs.claim('crashed-instance');
     expect(claimed?.status).toBe('running');
-    await crashed.services.bulk.jobs.writeChunk(claimed!.id, 'Patient.ndjson', 0, '{"resourceType":"Patient","id":"half-written"}\n');
+    await crashed.services.bulk.jobs.writeChunk(claimed!.id, 'Patient.ndjson', 0, Buffer.from('{"resourceType":"Patient","id":"half-written"}\n'));
     const running = await seed.app.inject({ method: 'GET', url: pathOf(status), headers: { authorization: STAFF } });
     expect(running.statusCode).toBe(202);
     const rescuer = await start();

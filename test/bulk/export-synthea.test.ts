@@ -84,7 +84,8 @@ function cli(url: string, dir: string) {
   return { ctx, out: () => out.join(''), err: () => err.join('') };
 }
 
-describe.skipIf(!SAMPLE_DATA).each(await backends())('Bulk export of Synthea records on %s', (kind) => {
+// Thousands of resources exported and imported again: slow on a busy machine, so a generous timeout.
+describe.skipIf(!SAMPLE_DATA).each(await backends())('Bulk export of Synthea records on %s', { timeout: 240_000 }, (kind) => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let a: Instance;
   beforeAll(async () => {

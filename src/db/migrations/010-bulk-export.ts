@@ -1,14 +1,14 @@
-import type { Migration } from './types.js';
+import { type Migration, types } from './types.js';
 
 /**
  * Bulk Data export jobs (src/bulk/). Everything lives in the database so that a job
  * survives a restart and any instance sharing the database answers its status and serves
- * its files: the job row (with the worker's lease), the patients a Patient- or Group-level
+ * its files (NDJSON bytes in chunks, BLOB/BYTEA): the job row (with the worker's lease), the patients a Patient- or Group-level
  * job covers (fixed at kick-off), the manifest's files and their NDJSON text in chunks.
  */
 export const bulkExport: Migration = {
   id: '010-bulk-export',
-  sql: () => `
+  sql: (dialect) => `
 CREATE TABLE bulk_jobs (
   id TEXT PRIMARY KEY,
   owner TEXT NOT NULL,
@@ -51,7 +51,7 @@ CREATE TABLE bulk_chunks (
   job TEXT NOT NULL,
   file TEXT NOT NULL,
   n INTEGER NOT NULL,
-  data TEXT NOT NULL,
+  data ${types(dialect).blob} NOT NULL,
   PRIMARY KEY (job, file, n)
 );
 `,
