@@ -90,10 +90,12 @@ function compartmentPages(db: Db, job: ExportJob, patient: string) {
     sql:
       `SELECT r.seq, r.type, ${content(db, 'r')} FROM compartment c JOIN resources r ON r.seq = c.res` +
       ` WHERE c.patient = ? AND c.res > ? AND r.deleted = 0${f.sql}` +
-      // Written once: by the first member (in id order) whose compartment holds it.
-      ' AND NOT EXISTS (SELECT 1 FROM compartment c2 JOIN bulk_job_patients m ON m.job = ? AND m.patient = c2.patient WHERE c2.res = c.res AND c2.patient < ?)' +
+      // Written once: by the first member (in id order) whose compartment holds it. CROSS JOIN
+      // fixes the join order on SQLite (no statistics): from this resource's few compartment
+      // rows to the member table, never from every member to the compartment.
+      ' AND NOT EXISTS (SELECT 1 FROM compartment c2 CROSS JOIN bulk_job_patients m WHERE c2.res = c.res AND c2.patient < ? AND m.job = ? AND m.patient = c2.patient)' +
       ' ORDER BY c.res LIMIT ?',
-    params: [patient, after, ...f.params, job.id, patient],
+    params: [patient, after, ...f.params, patient, job.id],
   }));
 }
 
@@ -112,8 +114,9 @@ async function* sharedPages(db: Db, job: ExportJob): AsyncGenerator<ExportRow[]>
     sql:
       `SELECT r.seq, r.type, ${content(db, 'r')} FROM resources r WHERE r.seq > ? AND r.deleted = 0${f.sql}` +
       ' AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)' +
-      ' AND EXISTS (SELECT 1 FROM refs x JOIN compartment c ON c.res = x.res JOIN bulk_job_patients m ON m.job = ? AND m.patient = c.patient' +
-      ' WHERE x.target_type = r.type AND x.target_id = r.id)' +
+      // Driven from the references to this resource (CROSS JOIN fixes the order on SQLite).
+      ' AND EXISTS (SELECT 1 FROM refs x CROSS JOIN compartment c CROSS JOIN bulk_job_patients m' +
+      ' WHERE x.target_type = r.type AND x.target_id = r.id AND c.res = x.res AND m.job = ? AND m.patient = c.patient)' +
       ' ORDER BY r.seq LIMIT ?',
     params: [after, ...f.params, job.id],
   }));
