@@ -4,6 +4,7 @@ import { createAccountServices, type PortalServiceOptions, type PortalServices }
 import { staffService, type StaffService } from './accounts/staff.js';
 import type { ApiAccessLog } from './audit/api-access-log.js';
 import type { AuditLog } from './audit/audit-log.js';
+import { type BulkExports, type BulkOptions, createBulkExports } from './bulk/service.js';
 import { bearerStrategy, credentialBasicStrategy, withFailureThrottle } from './auth/api-auth.js';
 import { withAuthCache, withClientVerifyCache } from './auth/auth-cache.js';
 import { composeAuthenticate, staffBasicStrategy } from './auth/authenticate.js';
@@ -61,6 +62,8 @@ export interface Services {
   readonly oauth: OAuthServices;
   /** Present when REDIS_URL is set: shared throttling across instances. */
   readonly redis?: Redis;
+  /** Bulk Data export jobs shared through the database, and the worker each instance runs (src/bulk/). */
+  readonly bulk: BulkExports;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,8 @@ export interface ServiceOptions {
   portal?: PortalServiceOptions;
   /** Overrides the failed-authentication throttle (tests). */
   authThrottle?: FailureThrottle;
+  /** Bulk export worker timings (tests); the output lifetime comes from the config. */
+  bulk?: Omit<BulkOptions, 'ttlMs' | 'now'>;
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -129,6 +134,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     authThrottle,
     oauth,
     redis,
+    bulk: createBulkExports(db, logger, { ttlMs: config.exportTtlHours * 3_600_000, now: options.now, ...options.bulk }),
     ...accountServices,
     async close() {
       // Pending access-log entries reach the database before it closes.

@@ -23,6 +23,8 @@ export interface Config {
   readonly trustProxy: boolean;
   /** MiB of memory for cached read and search results (CHARTKEY_CACHE_MB, default 16; 0 turns the cache off). */
   readonly cacheMb: number;
+  /** Hours a Bulk Data export's files are kept after it finishes (CHARTKEY_EXPORT_TTL_HOURS, default 24). */
+  readonly exportTtlHours: number;
 }
 
 export class ConfigError extends Error {
@@ -53,8 +55,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const trustProxy = overrides.trustProxy ?? env.TRUST_PROXY === '1';
   const cacheMb = overrides.cacheMb ?? Number(env.CHARTKEY_CACHE_MB ?? '16');
   if (!Number.isInteger(cacheMb) || cacheMb < 0 || cacheMb > 4096) problems.push('CHARTKEY_CACHE_MB must be an integer between 0 and 4096');
+  const exportTtlHours = overrides.exportTtlHours ?? Number(env.CHARTKEY_EXPORT_TTL_HOURS ?? '24');
+  if (!Number.isFinite(exportTtlHours) || exportTtlHours <= 0 || exportTtlHours > 24 * 365) problems.push('CHARTKEY_EXPORT_TTL_HOURS must be a number of hours between 0 and 8760');
   if (problems.length) throw new ConfigError(problems);
-  return Object.freeze({ port, host, databaseUrl, redisUrl, publicUrl, smtpUrl, logLevel, dataDir, demo, trustProxy, cacheMb });
+  return Object.freeze({ port, host, databaseUrl, redisUrl, publicUrl, smtpUrl, logLevel, dataDir, demo, trustProxy, cacheMb, exportTtlHours });
 }
 
 function parsePort(value: string, problems: string[]): number {

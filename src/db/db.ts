@@ -5,7 +5,8 @@
  */
 export type Dialect = 'sqlite' | 'postgres';
 
-export type SqlValue = string | number | bigint | null | boolean;
+/** Uint8Array (a Buffer): binary data for BLOB/BYTEA columns (Bulk export output). */
+export type SqlValue = string | number | bigint | null | boolean | Uint8Array;
 
 export interface Queryable {
   readonly dialect: Dialect;
