@@ -15,7 +15,6 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
   const { config, oauth } = services;
   const discovery = JSON.stringify(smartConfiguration(config));
   const openid = JSON.stringify(openidConfiguration(config));
-  await oauth.keys.ensure();
 
   const json = (reply: FastifyReply, body: string, maxAge = 3600) =>
     reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', `public, max-age=${maxAge}`).send(body);
