@@ -82,3 +82,47 @@ export function redisFailureThrottle(redis: Redis, limits = DEFAULT_LIMITS): Fai
     },
   };
 }
+
+/**
+ * Redis counters with this instance's memory as the fallback (SPEC Operations: "When Redis
+ * goes away, throttling falls back to each instance's memory and requests keep
+ * succeeding"). Failures are always counted in memory too, so an attacker gains nothing
+ * from an outage beyond the other instances' counts. `onFallback` is told once per outage.
+ */
+export function fallbackFailureThrottle(
+  primary: FailureThrottle,
+  memory: FailureThrottle,
+  events: { onFallback?: (err: unknown) => void; onRecover?: () => void } = {},
+): FailureThrottle {
+  let down = false;
+  const fallback = (err: unknown) => {
+    if (!down) events.onFallback?.(err);
+    down = true;
+  };
+  const recovered = () => {
+    if (down) events.onRecover?.();
+    down = false;
+  };
+  return {
+    async retryAfter(buckets) {
+      const local = await memory.retryAfter(buckets);
+      try {
+        const shared = await primary.retryAfter(buckets);
+        recovered();
+        return Math.max(shared, local);
+      } catch (err) {
+        fallback(err);
+        return local;
+      }
+    },
+    async recordFailure(buckets) {
+      await memory.recordFailure(buckets);
+      try {
+        await primary.recordFailure(buckets);
+        recovered();
+      } catch (err) {
+        fallback(err);
+      }
+    },
+  };
+}

@@ -6,6 +6,7 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
+import { type DbError, findDbError } from '../db/db.js';
 import type { Services } from '../services.js';
 import { adminRoutes } from '../admin/routes.js';
 import { portalRoutes } from '../portal/routes.js';
@@ -73,6 +74,8 @@ export async function webPlugin(app: FastifyInstance, opts: { services: Services
 }
 
 function errorPage(services: Services, err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const db = findDbError(err);
+  if (db?.code === 'unavailable' || db?.code === 'storage_full') return unavailablePage(services, db, req, reply);
   const csrf = err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET';
   const status = csrf ? 403 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
   if (status >= 500) services.logger.error({ err, url: req.url.split('?')[0] }, 'page failed');
@@ -96,6 +99,29 @@ function errorPage(services: Services, err: FastifyError, req: FastifyRequest, r
       </div>
     </Layout>,
     status,
+  );
+}
+
+/**
+ * A database outage (or a full disk) is temporary: a friendly 503 page with Retry-After,
+ * one log line without a stack (SPEC Operations).
+ */
+function unavailablePage(services: Services, db: DbError, req: FastifyRequest, reply: FastifyReply) {
+  const path = req.url.split('?')[0];
+  if (db.code === 'storage_full') services.logger.error({ path }, 'database storage full: page answered 503');
+  else services.logger.warn({ path, reason: String((db.cause as Error | undefined)?.message ?? db.message) }, 'database unavailable: page answered 503');
+  const area = req.url.startsWith('/admin') ? 'admin' : 'portal';
+  reply.header('retry-after', '30');
+  return sendPage(
+    reply,
+    <Layout title="Temporarily unavailable" area={area}>
+      <div class="card narrow">
+        <h1>Temporarily unavailable</h1>
+        <p>ChartKey cannot reach its records right now. Nothing you entered before this page was lost.</p>
+        <p>Please try again in a minute.</p>
+      </div>
+    </Layout>,
+    503,
   );
 }
 
