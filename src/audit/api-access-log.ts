@@ -84,7 +84,9 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
           options.onError?.(new Error(`API access log: ${dropped} oldest entries dropped (over ${maxPending} waiting for the database)`));
         }
         failures++;
-        if (!closing && !timer) {
+        if (!closing) {
+          // The retry replaces a pending interval timer (which may be much later).
+          if (timer) clearTimeout(timer);
           timer = setTimeout(() => void flush(), Math.min(retryMs * 2 ** (failures - 1), 30_000));
           timer.unref();
         }
