@@ -66,7 +66,7 @@ export function redisFailureThrottle(redis: Redis, limits = DEFAULT_LIMITS): Fai
     async retryAfter(buckets) {
       const pipeline = redis.pipeline();
       for (const b of buckets) pipeline.get(k(b)).ttl(k(b));
-      const results = (await pipeline.exec()) ?? [];
+      const results = failed(await pipeline.exec());
       let wait = 0;
       buckets.forEach((b, i) => {
         const count = Number(results[i * 2]?.[1] ?? 0);
@@ -78,9 +78,17 @@ export function redisFailureThrottle(redis: Redis, limits = DEFAULT_LIMITS): Fai
     async recordFailure(buckets) {
       const pipeline = redis.pipeline();
       for (const b of buckets) pipeline.incr(k(b)).expire(k(b), limits.windowSeconds, 'NX');
-      await pipeline.exec();
+      failed(await pipeline.exec());
     },
   };
+}
+
+/** A pipeline reports each command's error in its results instead of rejecting: surface the first. */
+function failed(results: Array<[Error | null, unknown]> | null): Array<[Error | null, unknown]> {
+  if (!results) throw new Error('Redis pipeline was not executed');
+  const err = results.find(([e]) => e)?.[0];
+  if (err) throw err;
+  return results;
 }
 
 /**
