@@ -9,6 +9,8 @@ const COMMANDS: Record<string, () => Promise<{ default: CliCommand }>> = {
   generate: () => import('./cli/generate.js'),
   staff: () => import('./cli/staff.js'),
   portal: () => import('./cli/portal.js'),
+  backup: () => import('./cli/backup.js'),
+  restore: () => import('./cli/restore.js'),
 };
 
 async function main(argv: string[]): Promise<number> {
