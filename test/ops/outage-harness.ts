@@ -27,9 +27,9 @@ export interface OutageApp {
 
 export async function startOutageApp(
   kind: 'sqlite' | 'postgres',
-  opts: { dbUrl?: (url: string) => string; redisUrl?: string; services?: Omit<ServiceOptions, 'db' | 'logger'> } = {},
+  opts: { dbUrl?: (url: string) => string; redisUrl?: string; sqliteFile?: string; services?: Omit<ServiceOptions, 'db' | 'logger'> } = {},
 ): Promise<OutageApp> {
-  const testDb: TestDb = await createTestDb(kind);
+  const testDb: TestDb = opts.sqliteFile ? fileDb(opts.sqliteFile) : await createTestDb(kind);
   const dataDir = mkdtempSync(join(tmpdir(), 'chartkey-outage-'));
   const db = kind === 'postgres' && opts.dbUrl ? openDb(opts.dbUrl(testDb.url)) : testDb.db;
   const logLines: string[] = [];
@@ -66,4 +66,11 @@ export async function eventually(check: () => Promise<boolean>, ms: number, ever
     if (Date.now() > until) return false;
     await new Promise((r) => setTimeout(r, every));
   }
+}
+
+/** A SQLite database in a file of the test's choosing (a small file system, say). */
+function fileDb(file: string): TestDb {
+  const url = `sqlite:${file}`;
+  const db = openDb(url);
+  return { db, url, drop: () => db.close() };
 }
