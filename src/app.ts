@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ServerOptions as HttpsOptions } from 'node:https';
 import type { Config } from './config/config.js';
 import type { Services } from './services.js';
 import { fhirErrorHandler } from './fhir/http/errors.js';
@@ -14,8 +15,9 @@ import { webPlugin } from './web/plugin.js';
  * (/fhir → OperationOutcome, /oauth → RFC 6749 JSON, /portal and /admin → HTML pages).
  * It never listens; the serve command (or a test) does.
  */
-export async function buildApp(config: Config, services: Services): Promise<FastifyInstance> {
+export async function buildApp(config: Config, services: Services, server: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(server.https ? { https: server.https } : {}),
     loggerInstance: services.logger as unknown as FastifyBaseLogger,
     // Per-request log lines would cost more than the requests; metrics and the access log cover them.
     logController: new LogController({ disableRequestLogging: true }),
@@ -37,7 +39,13 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   await app.register(oauthPlugin, { services });
   await app.register(fhirPlugin, { prefix: '/fhir', services, config });
   await app.register(webPlugin, { services, config });
-  return app;
+  return app as unknown as FastifyInstance;
+}
+
+/** How the server is built (the serve command's business; tests leave it empty). */
+export interface ServerOptions {
+  /** TLS settings: the server speaks HTTPS (src/cli/tls.ts). */
+  https?: HttpsOptions;
 }
 
 function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {

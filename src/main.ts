@@ -12,6 +12,8 @@ const COMMANDS: Record<string, () => Promise<{ default: CliCommand }>> = {
   app: () => import('./cli/app.js'),
   keys: () => import('./cli/keys.js'),
   group: () => import('./cli/group.js'),
+  backup: () => import('./cli/backup.js'),
+  restore: () => import('./cli/restore.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

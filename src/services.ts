@@ -8,7 +8,7 @@ import { type BulkExports, type BulkOptions, createBulkExports } from './bulk/se
 import { bearerStrategy, credentialBasicStrategy, withFailureThrottle } from './auth/api-auth.js';
 import { withAuthCache, withClientVerifyCache } from './auth/auth-cache.js';
 import { composeAuthenticate, staffBasicStrategy } from './auth/authenticate.js';
-import { type FailureThrottle, memoryFailureThrottle, redisFailureThrottle } from './auth/failure-throttle.js';
+import { type FailureThrottle, fallbackFailureThrottle, memoryFailureThrottle, redisFailureThrottle } from './auth/failure-throttle.js';
 import type { CredentialService, VerifiedCredential } from './auth/credentials.js';
 import type { Authenticate } from './auth/principal.js';
 import { TOKEN_KEY_PURPOSE, tokenService, type TokenService } from './auth/tokens.js';
@@ -81,6 +81,23 @@ export interface ServiceOptions {
   bulk?: Omit<BulkOptions, 'ttlMs' | 'now'>;
 }
 
+/**
+ * Redis never makes a request wait: without a connection commands fail at once (no
+ * offline queue), a stalled connection fails them after `commandTimeout`, and ioredis
+ * reconnects in the background (its default retry strategy).
+ */
+function openRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500, connectTimeout: 2000 });
+  let lastLogged = 0;
+  redis.on('error', (err: Error) => {
+    // One line a minute at most while Redis is away.
+    if (Date.now() - lastLogged < 60_000) return;
+    lastLogged = Date.now();
+    logger.warn({ reason: err.message }, 'Redis connection error');
+  });
+  return redis;
+}
+
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const db = options.db ?? openDb(config.databaseUrl, { bulkLoad: options.bulkLoad });
@@ -107,8 +124,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
     return () => (a(), b());
   };
   const verifyClient = withClientVerifyCache((key, secret) => credentials.verify(key, secret), credentials.onChange, { now: options.now });
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
-  const authThrottle = options.authThrottle ?? (redis ? redisFailureThrottle(redis) : memoryFailureThrottle());
+  const redis = config.redisUrl ? openRedis(config.redisUrl, logger) : undefined;
+  const authThrottle =
+    options.authThrottle ??
+    (redis
+      ? fallbackFailureThrottle(redisFailureThrottle(redis), memoryFailureThrottle(), {
+          onFallback: (err) => logger.warn({ reason: (err as Error)?.message }, 'Redis unavailable: failed-authentication throttling uses this instance\'s memory'),
+          onRecover: () => logger.info('Redis is back: failed-authentication throttling is shared again'),
+        })
+      : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
     withAuthCache(
       composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens), staffBasicStrategy(staff)]),

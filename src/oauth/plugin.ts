@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { findDbError } from '../db/db.js';
 import type { Services } from '../services.js';
 import { authenticateClient, single } from './client-auth.js';
 import { openidConfiguration, smartConfiguration } from './discovery.js';
@@ -38,6 +39,12 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
         if (err.status === 401) reply.header('www-authenticate', 'Basic realm="ChartKey token endpoint", charset="UTF-8"');
         if (err.retryAfter) reply.header('retry-after', String(err.retryAfter));
         return reply.code(err.status).send({ error: err.error, error_description: err.message });
+      }
+      const db = findDbError(err);
+      if (db?.code === 'unavailable' || db?.code === 'storage_full') {
+        // RFC 6749 §4.1.2.1 names temporarily_unavailable; the token endpoint uses it too.
+        request.log.warn({ path: request.url.split('?')[0], code: db.code }, 'database unavailable: token endpoint answered 503');
+        return reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again shortly' });
       }
       const status = (err as { statusCode?: number }).statusCode ?? 500;
       if (status >= 400 && status < 500) return reply.code(status).send({ error: 'invalid_request', error_description: 'Malformed request' });
