@@ -33,6 +33,17 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
       return reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
     });
 
+    // The token endpoint takes POST only (https://www.rfc-editor.org/rfc/rfc6749#section-3.2):
+    // other methods get an RFC 6749 error too, not the framework's 404.
+    oauth.route({
+      method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+      url: '/oauth/token',
+      handler: async (_request, reply) => {
+        reply.header('allow', 'POST');
+        throw new OAuthError('invalid_request', 405, 'The token endpoint accepts POST only');
+      },
+    });
+
     oauth.post('/oauth/token', async (request, reply) => {
       if (!(request.body instanceof URLSearchParams)) throw new OAuthError('invalid_request', 400, 'The token request needs a form body');
       const response = await clientCredentialsGrant(
