@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { clientErrorHandler } from './client-error.js';
 import type { Config } from './config/config.js';
 import type { Services } from './services.js';
 import { fhirErrorHandler } from './fhir/http/errors.js';
@@ -29,6 +30,8 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     // Errors raised before routing (a path segment over maxParamLength, a malformed
     // %-escape) get their surface's error shape too, not Fastify's JSON echoing the path.
     frameworkErrors: (err, request, reply) => frameworkError(err, request as FastifyRequest, reply as FastifyReply),
+    // And requests the HTTP parser refuses (headers over 16 KB, a malformed request line).
+    clientErrorHandler,
   });
   instrument(app, services.metrics);
   await app.register(opsPlugin, { services });

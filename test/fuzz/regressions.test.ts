@@ -1,7 +1,9 @@
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/db.js';
 import { credentialFor } from '../helpers/patients.js';
+import { prepare, viaSocket } from './send.js';
 
 /**
  * Defects the fuzz suite (test/fuzz/fuzz.test.ts) found, each pinned by the smallest
@@ -35,5 +37,24 @@ describe.each(await backends())('fuzz regressions on %s', (kind) => {
     const options = await t.app.inject({ method: 'OPTIONS', url: '/oauth/token?x=%ZZ', headers: { 'content-type': '?? ??' }, payload: 'grant_type=x' });
     expect(options.statusCode).toBe(415);
     expect(options.json().error).toBe('invalid_request');
+  });
+
+  it('answers a header block the HTTP parser refuses with an OperationOutcome under /fhir (431), plain text elsewhere', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.server.address() as AddressInfo).port;
+    const huge = { authorization: auth, 'x-big': 'x'.repeat(20_000) };
+    const fhir = await viaSocket(port, prepare({ method: 'GET', url: '/fhir/Patient/p1', headers: huge, ip: '' }, {}));
+    expect(fhir.status).toBe(431);
+    expect(fhir.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+    expect(JSON.parse(fhir.body)).toEqual({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'too-long', diagnostics: 'Request header fields too large' }] });
+    const page = await viaSocket(port, prepare({ method: 'GET', url: '/portal/login', headers: huge, ip: '' }, {}));
+    expect(page.status).toBe(431);
+    expect(page.headers['content-type']).toBe('text/plain; charset=utf-8');
+    const badLine = await viaSocket(port, prepare({ method: 'GET', url: '/fhir/Patient/p1 x\u0001y', headers: {}, ip: '' }, {}));
+    expect(badLine.status).toBe(400);
+    expect(JSON.parse(badLine.body).resourceType).toBe('OperationOutcome');
+    // The server still answers on a new connection.
+    const ok = await viaSocket(port, prepare({ method: 'GET', url: '/fhir/Patient/p1', headers: { authorization: auth }, ip: '' }, {}));
+    expect(ok.status).toBe(200);
   });
 });
