@@ -44,6 +44,11 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
       },
     });
 
+    // Unknown paths under /oauth answer in this surface's error shape too.
+    oauth.all('/oauth/*', async () => {
+      throw new OAuthError('invalid_request', 404, 'Unknown OAuth endpoint');
+    });
+
     oauth.post('/oauth/token', async (request, reply) => {
       if (!(request.body instanceof URLSearchParams)) throw new OAuthError('invalid_request', 400, 'The token request needs a form body');
       const response = await clientCredentialsGrant(

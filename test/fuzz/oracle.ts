@@ -27,7 +27,7 @@ export function surfaceOf(url: string): 'fhir' | 'oauth' | 'web' | 'other' {
   const path = url.split('?')[0];
   // The same rule the app applies to errors raised before routing (src/app.ts).
   if (path === '/fhir' || path.startsWith('/fhir/')) return 'fhir';
-  if (path === '/oauth/token') return 'oauth';
+  if (path.startsWith('/oauth/')) return 'oauth';
   if (path.startsWith('/portal') || path.startsWith('/admin')) return 'web';
   return 'other';
 }

@@ -39,6 +39,15 @@ describe.each(await backends())('fuzz regressions on %s', (kind) => {
     expect(options.json().error).toBe('invalid_request');
   });
 
+  it('answers unknown paths under /oauth with an RFC 6749 error', async () => {
+    for (const url of ['/oauth/token/', '/oauth/token%00', '/oauth/x/y', '/oauth/']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type'], url).toMatch(/^application\/json/);
+      expect(res.json(), url).toEqual({ error: 'invalid_request', error_description: 'Unknown OAuth endpoint' });
+    }
+  });
+
   it('answers a header block the HTTP parser refuses with an OperationOutcome under /fhir (431), plain text elsewhere', async () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const port = (t.app.server.address() as AddressInfo).port;
