@@ -42,6 +42,7 @@ describe.each(kinds)('fuzzing every surface never yields a 5xx, a wrong error sh
   const started = performance.now();
   const slow: string[] = [];
   const survey = new Map<string, { count: number; example: string }>();
+  let statuses = new Map<number, number>();
 
   beforeAll(async () => {
     const t0 = performance.now();
@@ -70,6 +71,7 @@ describe.each(kinds)('fuzzing every surface never yields a 5xx, a wrong error sh
       const created = /\/fhir\/([A-Za-z]+)\/([^/]+)\/_history/.exec(String(res.headers.location ?? ''));
       if (created) w.allowedA.add(`${created[1]}/${created[2]}`);
     }
+    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     const broken = judge(oracle, req, r.echo, res);
     if (broken && SURVEY) {
       const rule = `${broken.replace(/"[^"]*"/g, '"…"').slice(0, 120)} [${res.status}]`;
@@ -88,7 +90,11 @@ describe.each(kinds)('fuzzing every surface never yields a 5xx, a wrong error sh
     const t0 = performance.now();
     const before = requests;
     const out = await fc.check(fc.asyncProperty(arb, property(send)), { seed, numRuns, endOnFailure: false, markInterruptAsFailure: true });
-    if (process.env.FUZZ_VERBOSE === '1') console.log(`fuzz ${kind} ${name}: ${requests - before} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (process.env.FUZZ_VERBOSE === '1') {
+      const byStatus = [...statuses].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}×${v}`).join(' ');
+      console.log(`fuzz ${kind} ${name}: ${requests - before} requests in ${((performance.now() - t0) / 1000).toFixed(1)} s (${byStatus})`);
+    }
+    statuses = new Map();
     if (out.failed) {
       throw new Error(`fuzz family "${name}" on ${kind} failed (FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}; family seed ${seed})\n${fc.defaultReportMessage(out)}\n${String((out.errorInstance as Error | undefined)?.message ?? '')}`);
     }

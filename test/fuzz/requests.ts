@@ -19,6 +19,11 @@ export interface FuzzRequest {
   payload?: string;
   /** The payload's characters are bytes (U+0000–U+00FF): lets a body hold invalid UTF-8. */
   latin1?: boolean;
+  /**
+   * HTTP Basic built when sent, from the filled-in user and password (a placeholder cannot
+   * be filled inside base64); `formEncoded` per RFC 6749 §2.3.1 for the token endpoint.
+   */
+  basic?: { user: string; password: string; formEncoded?: boolean };
   ip: string;
 }
 
@@ -32,7 +37,7 @@ export const authorization = fc.oneof(
     arbitrary: fc.oneof(
       fc.constantFrom('', 'Basic', 'Basic ', 'Bearer', 'Bearer ', 'Basic ===', 'Basic %%%', 'Digest x', 'Negotiate', 'bearer {{BEARER_TOKEN_A}}', 'BASIC {{BASIC_A_CREDS}}', 'Bearer  {{BEARER_TOKEN_A}}', 'Bearer {{BEARER_TOKEN_A}} x', 'Bearer {{BEARER_A_TAMPERED}}', 'Bearer {{BEARER_A_NONE}}', 'Bearer {{BEARER_TOKEN_A}}.', 'Basic {{BASIC_A_CREDS}}='),
       anyText(200).map((s) => `Bearer ${headerSafe(s)}`),
-      fc.tuple(fc.constantFrom('{{KEY_SPARE}}', '', 'staffer', 'admin'), anyText()).map(([k, s]) => `Basic ${Buffer.from(`${k}:${s}`).toString('base64')}`),
+      fc.tuple(fc.constantFrom('{{KEY_SPARE}}', '', 'staffer', 'admin'), anyText()).map(([k, s]) => `{{BASIC}}${JSON.stringify([k, s])}`),
       anyText().map((s) => `Basic ${Buffer.from(s).toString('base64')}`),
       fc.base64String({ maxLength: 4000 }).map((s) => `Bearer ${s}`),
       fc.tuple(fc.base64String({ maxLength: 60 }), fc.base64String({ maxLength: 200 }), fc.base64String({ maxLength: 60 })).map(([a, b, c]) => `Bearer ${a}.${b}.${c}`.replace(/[+/=]/g, '')),
@@ -42,6 +47,7 @@ export const authorization = fc.oneof(
 );
 
 const accept = fc.oneof(
+  { arbitrary: fc.constantFrom('application/fhir+json', 'application/json', '*/*', 'application/fhir+json; fhirVersion=4.0', 'text/*', 'application/*'), weight: 4 },
   fc.constantFrom('application/fhir+json', 'application/json', '*/*', 'application/xml', 'application/fhir+xml', 'text/html', 'text/*', '*/*;q=0', ',,,', 'application/fhir+json;;;', 'application/fhir+json; fhirVersion=4.0', 'application/fhir+json; fhirVersion=3.0', '', ';', 'application/*', 'image/png, */*;q=0.1'),
   anyText(300).map(headerSafe),
 );
@@ -165,8 +171,8 @@ export function requestArbitraries(p: Pools) {
       if (how === 'post' || how === 'both') pairs.push(['client_id', c.id], ['client_secret', c.secret]);
       if (sc !== undefined) pairs.push(['scope', sc]);
       pairs.push(...extra);
-      const auth = how === 'basic' || how === 'both' ? `Basic ${Buffer.from(`${encode(c.id)}:${encode(c.secret)}`).toString('base64')}` : undefined;
-      return { pairs, auth };
+      const basic = how === 'basic' || how === 'both' ? { user: c.id, password: c.secret, formEncoded: true } : undefined;
+      return { pairs, basic };
     });
   const oauth: fc.Arbitrary<FuzzRequest> = fc
     .tuple(
@@ -178,11 +184,12 @@ export function requestArbitraries(p: Pools) {
       fc.oneof({ arbitrary: fc.constant(false), weight: 6 }, { arbitrary: fc.constant(true), weight: 1 }),
       fc.oneof({ arbitrary: fc.constant(undefined), weight: 8 }, { arbitrary: fc.constantFrom('&&&', '=', '%%%=%%%', 'grant_type', `grant_type=client_credentials&grant_type=client_credentials`, `${'a='.repeat(3000)}`, 'x'.repeat(9000)), weight: 1 }),
     )
-    .chain(([{ pairs, auth }, ct, m, suffix, addr, latin1, raw]) =>
+    .chain(([{ pairs, basic }, ct, m, suffix, addr, latin1, raw]) =>
       encodePairs(pairs).map((body) => ({
         method: m,
         url: `/oauth/token${suffix}`,
-        headers: { 'content-type': ct, ...(auth ? { authorization: auth.includes('{{') ? auth : auth } : {}) },
+        headers: { 'content-type': ct },
+        basic,
         payload: m === 'GET' || m === 'HEAD' ? undefined : raw ?? (latin1 ? body.replace(/%([89A-F][0-9A-F])/g, (_x, h) => String.fromCharCode(parseInt(h, 16))) : body),
         latin1,
         ip: addr,

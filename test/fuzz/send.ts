@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Sent } from './oracle.js';
 import type { FuzzRequest } from './requests.js';
+import { encode } from './text.js';
 
 /** Fills `{{NAME}}` placeholders in whatever the generators made. */
 export function fill(text: string, secrets: Record<string, string>): string {
@@ -19,11 +20,20 @@ export interface Prepared {
 }
 
 export function prepare(req: FuzzRequest, secrets: Record<string, string>): Prepared {
-  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, fill(v, secrets)]));
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, v.startsWith('{{BASIC}}') ? basicOf(JSON.parse(v.slice(9)), secrets) : fill(v, secrets)]));
+  if (req.basic) {
+    const { user, password, formEncoded } = req.basic;
+    headers.authorization = basicOf([formEncoded ? encode(fill(user, secrets)) : user, formEncoded ? encode(fill(password, secrets)) : password], secrets);
+  }
   const text = req.payload === undefined ? undefined : fill(req.payload, secrets);
   const payload = text === undefined ? undefined : Buffer.from(text, req.latin1 ? 'latin1' : 'utf8');
   const url = fill(req.url, secrets);
   return { method: req.method, url, headers, payload, ip: req.ip, echo: [url, lenientDecode(url), text ?? '', lenientDecode(text ?? ''), ...Object.values(headers)].join('\n') };
+}
+
+/** `Basic base64(user:password)` from a JSON pair whose parts may hold placeholders. */
+function basicOf([user, password]: [string, string], secrets: Record<string, string>): string {
+  return `Basic ${Buffer.from(`${fill(user, secrets)}:${fill(password, secrets)}`).toString('base64')}`;
 }
 
 /** Decodes every valid %-escape sequence and leaves the rest. */

@@ -30,8 +30,18 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
 /** Characters FHIR clients commonly leave unencoded in a query value. */
 const LOOSE_OK = /[A-Za-z0-9\-._~|,:$/*!'()@;]/;
 
-/** Percent-encodes the UTF-8 of `s` (a lone surrogate becomes U+FFFD, as any client would send). */
+/**
+ * Percent-encodes the UTF-8 of `s` (a lone surrogate becomes U+FFFD, as any client would
+ * send). `{{NAME}}` placeholders are left whole, to be filled in when the request is sent.
+ */
 export function encode(s: string, loose = false): string {
+  return s
+    .split(/(\{\{[A-Z_]+\}\})/)
+    .map((part) => (/^\{\{[A-Z_]+\}\}$/.test(part) ? part : encodePart(part, loose)))
+    .join('');
+}
+
+function encodePart(s: string, loose: boolean): string {
   let out = '';
   for (const ch of s) {
     if ((loose ? LOOSE_OK : UNRESERVED).test(ch)) out += ch;
