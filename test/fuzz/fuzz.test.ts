@@ -27,7 +27,7 @@ const SHARES = { searchGet: 0.42, searchPost: 0.15, paths: 0.15, headers: 0.1, o
 /** The real-socket slice and the PostgreSQL slice, as shares of FUZZ_RUNS on top of the inject runs. */
 const SOCKET_SHARE = 0.03;
 const POSTGRES_SHARE = 0.1;
-const timeout = (runs: number) => 60_000 + runs * 40;
+const timeout = (runs: number) => 60_000 + runs * 150;
 /** FUZZ_SURVEY=1: record every broken rule (first example of each) and go on, instead of stopping and shrinking. */
 const SURVEY = process.env.FUZZ_SURVEY === '1';
 
