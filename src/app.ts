@@ -44,5 +44,9 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
 function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (request.url.startsWith('/fhir')) return fhirErrorHandler(err, request, reply);
   const status = err.statusCode === 414 ? 414 : 400;
+  if (request.url.startsWith('/oauth/')) {
+    // RFC 6749 §5.2 shape, as the OAuth surface answers everything.
+    return reply.code(status).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: status === 414 ? 'URI too long' : 'Malformed request' });
+  }
   return reply.code(status).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(status === 414 ? 'URI Too Long' : 'Bad Request');
 }

@@ -59,6 +59,13 @@ describe.each(await backends())('fuzz regressions on %s', (kind) => {
     expect((await get('_sort=date,code,value-quantity,status,category,_id&_sort=_lastUpdated,-date,-code,-status,-category')).statusCode).toBe(400);
   });
 
+  it('answers a malformed %-escape under /oauth/ with an RFC 6749 error', async () => {
+    const res = await t.app.inject({ method: 'PATCH', url: '/oauth/x/%F0%80%80%80' });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.json()).toEqual({ error: 'invalid_request', error_description: 'Malformed request' });
+  });
+
   it('answers unknown paths under /oauth with an RFC 6749 error', async () => {
     for (const url of ['/oauth/token/', '/oauth/token%00', '/oauth/x/y', '/oauth/']) {
       const res = await t.app.inject({ method: 'GET', url });
@@ -76,6 +83,9 @@ describe.each(await backends())('fuzz regressions on %s', (kind) => {
     expect(fhir.status).toBe(431);
     expect(fhir.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
     expect(JSON.parse(fhir.body)).toEqual({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'too-long', diagnostics: 'Request header fields too large' }] });
+    const token = await viaSocket(port, prepare({ method: 'POST', url: '/oauth/token', headers: huge, ip: '' }, {}));
+    expect(token.status).toBe(431);
+    expect(JSON.parse(token.body)).toEqual({ error: 'invalid_request', error_description: 'Request header fields too large' });
     const page = await viaSocket(port, prepare({ method: 'GET', url: '/portal/login', headers: huge, ip: '' }, {}));
     expect(page.status).toBe(431);
     expect(page.headers['content-type']).toBe('text/plain; charset=utf-8');
