@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ServerOptions as HttpsOptions } from 'node:https';
+import { clientErrorHandler } from './client-error.js';
 import type { Config } from './config/config.js';
 import type { Services } from './services.js';
 import { fhirErrorHandler } from './fhir/http/errors.js';
@@ -32,6 +33,8 @@ export async function buildApp(config: Config, services: Services, server: Serve
     // Errors raised before routing (a path segment over maxParamLength, a malformed
     // %-escape) get their surface's error shape too, not Fastify's JSON echoing the path.
     frameworkErrors: (err, request, reply) => frameworkError(err, request as FastifyRequest, reply as FastifyReply),
+    // And requests the HTTP parser refuses (headers over 16 KB, a malformed request line).
+    clientErrorHandler,
   });
   instrument(app, services.metrics);
   registerCors(app);
@@ -51,5 +54,9 @@ export interface ServerOptions {
 function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (request.url.startsWith('/fhir')) return fhirErrorHandler(err, request, reply);
   const status = err.statusCode === 414 ? 414 : 400;
+  if (request.url.startsWith('/oauth/')) {
+    // RFC 6749 §5.2 shape, as the OAuth surface answers everything.
+    return reply.code(status).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: status === 414 ? 'URI too long' : 'Malformed request' });
+  }
   return reply.code(status).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(status === 414 ? 'URI Too Long' : 'Bad Request');
 }

@@ -52,6 +52,22 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
       return reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
     });
 
+    // The token endpoint takes POST only (https://www.rfc-editor.org/rfc/rfc6749#section-3.2):
+    // other methods get an RFC 6749 error too, not the framework's 404.
+    endpoints.route({
+      method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+      url: '/oauth/token',
+      handler: async (_request, reply) => {
+        reply.header('allow', 'POST');
+        throw new OAuthError('invalid_request', 405, 'The token endpoint accepts POST only');
+      },
+    });
+
+    // Unknown paths under /oauth answer in this surface's error shape too.
+    endpoints.all('/oauth/*', async () => {
+      throw new OAuthError('invalid_request', 404, 'Unknown OAuth endpoint');
+    });
+
     const form = (body: unknown): URLSearchParams => {
       if (!(body instanceof URLSearchParams)) throw new OAuthError('invalid_request', 400, 'The request needs a form body');
       return body;
