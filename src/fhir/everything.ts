@@ -8,7 +8,7 @@ const PAGE = 100;
  * the shared resources it references, then the Provenance of its resources. Memory stays flat however large the record is.
  * https://hl7.org/fhir/R4/patient-operation-everything.html
  */
-export async function* everythingBundle(db: Db, patientId: string, baseUrl: string, selfUrl: string, types?: readonly string[]): AsyncGenerator<string> {
+export async function* everythingBundle(db: Db, patientId: string, baseUrl: string, selfUrl: string, narrowing?: { readonly types?: readonly string[]; readonly excludeSensitive?: boolean }): AsyncGenerator<string> {
   yield `{"resourceType":"Bundle","type":"searchset","link":[{"relation":"self","url":${JSON.stringify(selfUrl)}}],"entry":[`;
   let first = true;
   const entry = (row: { type: string; id: string; content: string }) => {
@@ -18,13 +18,13 @@ export async function* everythingBundle(db: Db, patientId: string, baseUrl: stri
   };
   let after = 0;
   for (;;) {
-    const q = everythingQueries(patientId, after, PAGE, types).compartment;
+    const q = everythingQueries(patientId, after, PAGE, narrowing).compartment;
     const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
     if (rows.length > 0) yield rows.map(entry).join('');
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1].seq;
   }
-  const { shared, provenance } = everythingQueries(patientId, 0, 0, types);
+  const { shared, provenance } = everythingQueries(patientId, 0, 0, narrowing);
   for (const q of [shared, provenance]) {
     const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
     for (let i = 0; i < rows.length; i += PAGE) yield rows.slice(i, i + PAGE).map(entry).join('');

@@ -1,5 +1,6 @@
 import type { SqlValue } from '../db/db.js';
 import { indexResource } from './search/indexer.js';
+import { isPsychotherapyNote, isSensitive, PSYCHOTHERAPY_NOTE, SENSITIVE_LABELS } from './sensitivity.js';
 import type { SearchRegistry } from './search/types.js';
 
 /**
@@ -46,13 +47,20 @@ export function patientScope(patientId: string, types?: Iterable<string>): Scope
   return Object.freeze({ kind: 'patient', patientId, types: Object.freeze([...new Set(types)].sort()) });
 }
 
+/** The same patient scope, leaving sensitive resources out (or not). Staff scopes are returned as they are. */
+export function withSensitivity(scope: Scope, excludeSensitive: boolean): Scope {
+  if (scope.kind !== 'patient') return scope;
+  const { excludeSensitive: _old, ...rest } = scope;
+  return Object.freeze(excludeSensitive ? { ...rest, excludeSensitive: true } : rest);
+}
+
 /**
  * A string that identifies what a scope can see, for cache keys: equal keys ⇔ equal
  * visibility. (Ids cannot hold NUL; type lists are sorted by patientScope.)
  */
 export function scopeKey(scope: Scope): string {
   if (scope.kind === 'all') return 'all';
-  return `patient\0${scope.patientId}\0${scope.types === undefined ? '*' : [...scope.types].sort().join(',')}`;
+  return `patient\0${scope.patientId}\0${scope.types === undefined ? '*' : [...scope.types].sort().join(',')}\0${scope.excludeSensitive ? 's' : ''}`;
 }
 
 /** Resource types a patient may see when (and only when) their own records reference them. */
@@ -102,7 +110,30 @@ export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { s
     branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)})`, params: [scope.patientId, scope.patientId] });
   }
   const any = branches.length === 1 ? branches[0].sql : `(${branches.map((b) => b.sql).join(' OR ')})`;
-  return { sql: `(${any}${types.sql})`, params: [...branches.flatMap((b) => b.params), ...types.params] };
+  const labels = labelRestriction(scope, alias);
+  return { sql: `(${any}${types.sql}${labels.sql})`, params: [...branches.flatMap((b) => b.params), ...types.params, ...labels.params] };
+}
+
+/**
+ * Sensitivity labels (src/fhir/sensitivity.ts), read from the `_security` token rows the
+ * indexer writes with every version: a psychotherapy note is never in a patient scope; with
+ * `excludeSensitive`, no sensitive resource is. One NOT EXISTS probing the resource's own
+ * index rows (idx_token_res), so it costs a few index entries per candidate row.
+ */
+function labelRestriction(scope: Scope, alias: string): { sql: string; params: SqlValue[] } {
+  if (scope.kind !== 'patient') return { sql: '', params: [] };
+  const labels: Array<[string, readonly string[]]> = scope.excludeSensitive
+    ? Object.entries(SENSITIVE_LABELS)
+    : [[PSYCHOTHERAPY_NOTE.system, [PSYCHOTHERAPY_NOTE.code]]];
+  const params: SqlValue[] = [];
+  const any = labels.map(([system, codes]) => {
+    params.push(system, ...codes.map((c) => c.toLowerCase()));
+    return `(z.system = ? AND z.code IN (${codes.map(() => '?').join(', ')}))`;
+  });
+  return {
+    sql: ` AND NOT EXISTS (SELECT 1 FROM idx_token z WHERE z.res = ${alias}.seq AND z.param = '_security' AND (${any.join(' OR ')}))`,
+    params,
+  };
 }
 
 /**
@@ -138,7 +169,10 @@ function typeRestriction(scope: Scope, alias: string): { sql: string; params: Sq
  */
 export function versionInScope(scope: Scope, type: string, json: string, deleted: boolean, registry: SearchRegistry): boolean {
   if (scope.kind === 'all' || deleted) return true;
-  const compartments = indexResource(JSON.parse(json) as Record<string, unknown>, registry).compartments;
+  const resource = JSON.parse(json) as Record<string, unknown>;
+  // An earlier version labelled sensitive (or a psychotherapy note) stays hidden as the current one would.
+  if (isPsychotherapyNote(resource) || (scope.excludeSensitive && isSensitive(resource))) return false;
+  const compartments = indexResource(resource, registry).compartments;
   if (compartments.includes(scope.patientId)) return true;
   return compartments.length === 0 && SHARED_TYPES.includes(type);
 }
@@ -149,9 +183,18 @@ export function versionInScope(scope: Scope, type: string, json: string, deleted
  * compartment itself (keyset-paged on seq) and the shared resources it references, with the
  * Provenance of its resources. They select exactly what scopePredicate(patientScope(id)) admits.
  */
-export function everythingQueries(patientId: string, afterSeq: number, limit: number, types?: readonly string[]) {
+export function everythingQueries(
+  patientId: string,
+  afterSeq: number,
+  limit: number,
+  /** The patient scope asking (its types and labels apply); undefined for staff, who see everything. */
+  narrowing?: { readonly types?: readonly string[]; readonly excludeSensitive?: boolean },
+) {
   const shared = SHARED_TYPES.map(() => '?').join(', ');
-  const only = typeRestriction(types ? patientScope(patientId, types) : ALL, 'r');
+  const narrowed: Scope = narrowing ? { kind: 'patient', patientId, types: narrowing.types, excludeSensitive: narrowing.excludeSensitive } : ALL;
+  const types = typeRestriction(narrowed, 'r');
+  const labels = labelRestriction(narrowed, 'r');
+  const only = { sql: types.sql + labels.sql, params: [...types.params, ...labels.params] };
   return {
     compartment: {
       sql:

@@ -114,7 +114,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
     // A byte stream, not Readable.from's default object mode (16 pages of ~170 KB buffered
     // ahead per response): at most one page waits while the client reads.
-    const pages = everythingBundle(services.db, id, baseUrl, config.publicUrl + request.url, scope.kind === 'patient' ? scope.types : undefined);
+    const pages = everythingBundle(services.db, id, baseUrl, config.publicUrl + request.url, scope.kind === 'patient' ? scope : undefined);
     return reply.send(Readable.from(pages, { objectMode: false }));
   });
 
