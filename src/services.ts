@@ -84,7 +84,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   );
   const tokens = tokenService({
     key: accountServices.portal.keys.derive(TOKEN_KEY_PURPOSE),
-    isLive: (credentialId, patientId) => accountServices.credentials.isLive(credentialId, patientId),
+    isLive: (credentialId, patientId, issuedAt) => accountServices.credentials.isLive(credentialId, patientId, issuedAt),
     now: options.now,
   });
   const { credentials } = accountServices;
@@ -93,7 +93,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const authThrottle = options.authThrottle ?? (redis ? redisFailureThrottle(redis) : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
     withAuthCache(
-      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens), staffBasicStrategy(staff)]),
+      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens, accountServices.credentials), staffBasicStrategy(staff)]),
       accountServices.credentials.onChange,
       { now: options.now },
     ),

@@ -2,7 +2,7 @@ import type { CredentialService } from './credentials.js';
 import type { AuthStrategy } from './authenticate.js';
 import type { FailureThrottle } from './failure-throttle.js';
 import { AuthError, type Authenticate } from './principal.js';
-import { patientScope } from '../fhir/scope.js';
+import { patientScope, withSensitivity, type Scope } from '../fhir/scope.js';
 import { allowedTypes, DEFAULT_SCOPE } from './scopes.js';
 import type { TokenService } from './tokens.js';
 
@@ -17,28 +17,42 @@ export function credentialBasicStrategy(credentials: CredentialService): AuthStr
     if (header.scheme !== 'basic' || !KEY_SHAPE.test(header.user)) return undefined;
     const verified = await credentials.verify(header.user, header.password);
     if (!verified) throw new AuthError('invalid', 'Invalid client credentials');
+    const granted = verified.grantedScope ?? DEFAULT_SCOPE;
     return {
       kind: 'patient',
       patientId: verified.patientId,
       credentialId: verified.credentialId,
-      scope: patientScope(verified.patientId),
-      grantedScopes: DEFAULT_SCOPE,
+      scope: grantedScope(verified.patientId, granted, verified.includeSensitive ?? false),
+      grantedScopes: granted,
     };
   };
 }
 
+/**
+ * The data scope of a granted SMART scope string: the same conversion for a generated
+ * credential (its chosen categories are stored as a scope string) and a token, so what a
+ * credential shares is enforced exactly like a SMART grant. Sensitive resources are left
+ * out unless the patient chose to include them (Patient controls).
+ */
+export function grantedScope(patientId: string, granted: string, includeSensitive: boolean): Scope {
+  return withSensitivity(patientScope(patientId, grantedTypes(granted)), !includeSensitive);
+}
+
 /** An access token from /oauth/token (RFC 6750). Signature, expiry and revocation are checked inside tokens.verify. */
-export function bearerStrategy(tokens: TokenService): AuthStrategy {
+export function bearerStrategy(tokens: TokenService, credentials?: Pick<CredentialService, 'liveState'>): AuthStrategy {
   return async (_req, header) => {
     if (header.scheme !== 'bearer') return undefined;
     const owner = await tokens.verify(header.token);
     if (owner === 'expired') throw new AuthError('expired', 'The access token has expired');
     if (!owner) throw new AuthError('invalid', 'The access token is invalid or has been revoked');
+    // Whether the credential shares sensitive resources is its setting, not the token's
+    // (a token not issued from a generated credential never includes them).
+    const state = credentials && (await credentials.liveState(owner.credentialId, owner.patientId));
     return {
       kind: 'patient',
       patientId: owner.patientId,
       credentialId: owner.credentialId,
-      scope: patientScope(owner.patientId, grantedTypes(owner.scope)),
+      scope: grantedScope(owner.patientId, owner.scope, state?.includeSensitive ?? false),
       grantedScopes: owner.scope,
       expiresAt: owner.expiresAt,
     };

@@ -1,5 +1,6 @@
 import type { VerifiedCredential } from '../auth/credentials.js';
 import type { FailureThrottle } from '../auth/failure-throttle.js';
+import { narrowToCredential } from '../auth/credential-grant.js';
 import { grantScopes } from '../auth/scopes.js';
 import { MAX_SCOPE_LENGTH, type TokenService } from '../auth/tokens.js';
 
@@ -61,9 +62,12 @@ export async function clientCredentialsGrant(req: TokenRequest, deps: TokenDeps)
   }
   const scopes = grantScopes(single(req.form, 'scope'), deps.resourceTypes);
   if (!scopes.ok) throw new OAuthError('invalid_scope', 400, `Scope "${scopes.invalid}" cannot be granted to a patient credential`);
+  // A narrowed credential's token carries no more than the patient chose to share.
+  const granted = narrowToCredential(scopes.granted, verified.grantedScope);
+  if (!/patient\//.test(granted)) throw new OAuthError('invalid_scope', 400, 'The requested scopes are not shared by these credentials');
   // The token carries its scope: a bounded token needs a bounded scope.
-  if (scopes.granted.length > MAX_SCOPE_LENGTH) throw new OAuthError('invalid_scope', 400, `The granted scopes may be at most ${MAX_SCOPE_LENGTH} characters`);
-  const issued = deps.tokens.issue(verified.credentialId, verified.patientId, scopes.granted);
+  if (granted.length > MAX_SCOPE_LENGTH) throw new OAuthError('invalid_scope', 400, `The granted scopes may be at most ${MAX_SCOPE_LENGTH} characters`);
+  const issued = deps.tokens.issue(verified.credentialId, verified.patientId, granted);
   deps.onIssued?.(verified.credentialId, verified.patientId, req.ip);
   return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope, patient: issued.patientId };
 }
