@@ -22,6 +22,8 @@ import type { SearchRegistry } from './fhir/search/types.js';
 import { createStore, type FhirStore } from './fhir/store/store.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { controlsJob, type ControlsJob } from './notices/controls-job.js';
+import { noticeService, type NoticeService } from './notices/notices.js';
 
 /** Everything the surfaces need, built once from the config and passed in (no globals). */
 export interface Services {
@@ -53,6 +55,10 @@ export interface Services {
   readonly accessLog: ApiAccessLog;
   /** Portal accounts, sessions, settings, throttling, mail, server keys. */
   readonly portal: PortalServices;
+  /** Patient notices: banners and (Premium) e-mails when access is created, first used, used from a new network, or expiring. */
+  readonly notices: NoticeService;
+  /** Expiry reminders, idle expiry and access-log retention (run by the maintenance timer). */
+  readonly controlsJob: ControlsJob;
   /** Present when REDIS_URL is set: shared throttling across instances. */
   readonly redis?: Redis;
   close(): Promise<void>;
@@ -89,6 +95,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
   });
   const { credentials } = accountServices;
   const verifyClient = withClientVerifyCache((key, secret) => credentials.verify(key, secret), credentials.onChange, { now: options.now });
+  const notices = noticeService({
+    db, accounts: accountServices.portal.accounts, mailer: accountServices.portal.mailer, logger, publicUrl: config.publicUrl, now: options.now,
+  });
+  accountServices.accessLog.onWritten(async (batch) => {
+    for (const a of batch) {
+      await notices.recordUse({ patientId: a.patientId, subjectId: a.credentialId, kind: 'credential' }, a.ip, async () => (await credentials.get(a.credentialId))?.name);
+    }
+  });
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const authThrottle = options.authThrottle ?? (redis ? redisFailureThrottle(redis) : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
@@ -114,6 +128,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     verifyClient,
     authThrottle,
     redis,
+    notices,
+    controlsJob: controlsJob({ db, settings: accountServices.portal.settings, notices, now: options.now }),
     ...accountServices,
     async close() {
       // Pending access-log entries reach the database before it closes.

@@ -43,7 +43,7 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
           throttle: services.authThrottle,
           resourceTypes: services.registry.resourceTypes(),
           onIssued: (credentialId, patientId, ip) =>
-            services.accessLog.recordApiAccess({ credentialId, patientId, at: Date.now(), interaction: 'token', resourceType: null, count: 0, ip }),
+            services.accessLog.recordApiAccess({ credentialId, patientId, at: Date.now(), interaction: 'token', resourceType: null, count: 0, ip, status: 200 }),
         },
       );
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);

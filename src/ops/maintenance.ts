@@ -14,6 +14,8 @@ export function startMaintenance(services: Services, intervalMs = INTERVAL_MS): 
     try {
       const sessions = await services.portal.sessions.sweep();
       if (sessions > 0) services.logger.debug({ sessions }, 'expired sessions removed');
+      // Patient controls: expiry reminders, idle expiry, access-log retention.
+      await services.controlsJob.runDue();
     } catch (err) {
       services.logger.warn({ err }, 'maintenance failed');
     }

@@ -67,6 +67,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
       resourceType: a?.type ?? null,
       count: reply.statusCode < 400 ? (a?.count ?? 0) : 0,
       ip: request.ip,
+      status: reply.statusCode,
     });
   });
 
