@@ -2,8 +2,8 @@ import type { CredentialService } from './credentials.js';
 import type { AuthStrategy } from './authenticate.js';
 import type { FailureThrottle } from './failure-throttle.js';
 import { AuthError, type Authenticate } from './principal.js';
-import { patientScope, withSensitivity, type Scope } from '../fhir/scope.js';
-import { allowedTypes, DEFAULT_SCOPE } from './scopes.js';
+import { patientScope, withSensitivity, type PatientScope } from '../fhir/scope.js';
+import { DEFAULT_SCOPE, narrowingOf } from './scopes.js';
 import type { TokenService } from './tokens.js';
 
 const KEY_SHAPE = /^[A-Za-z0-9]{32}$/;
@@ -34,8 +34,8 @@ export function credentialBasicStrategy(credentials: CredentialService): AuthStr
  * credential shares is enforced exactly like a SMART grant. Sensitive resources are left
  * out unless the patient chose to include them (Patient controls).
  */
-export function grantedScope(patientId: string, granted: string, includeSensitive: boolean): Scope {
-  return withSensitivity(patientScope(patientId, grantedTypes(granted)), !includeSensitive);
+export function grantedScope(patientId: string, granted: string, includeSensitive: boolean): PatientScope {
+  return withSensitivity(patientScope(patientId, narrowingOf(granted)), !includeSensitive);
 }
 
 /** An access token from /oauth/token (RFC 6750). Signature, expiry and revocation are checked inside tokens.verify. */
@@ -45,7 +45,7 @@ export function bearerStrategy(tokens: TokenService, credentials?: Pick<Credenti
     const owner = await tokens.verify(header.token);
     if (owner === 'expired') throw new AuthError('expired', 'The access token has expired');
     if (!owner) throw new AuthError('invalid', 'The access token is invalid or has been revoked');
-    // Whether the credential shares sensitive resources is its setting, not the token's
+    // Whether sensitive resources are shared is the credential's setting, not the token's
     // (a token not issued from a generated credential never includes them).
     const state = credentials && (await credentials.liveState(owner.credentialId, owner.patientId));
     return {
@@ -57,13 +57,6 @@ export function bearerStrategy(tokens: TokenService, credentials?: Pick<Credenti
       expiresAt: owner.expiresAt,
     };
   };
-}
-
-/** Every type the granted SMART scopes let the token see at all (read or search); undefined = all. */
-function grantedTypes(scope: string): Set<string> | undefined {
-  const read = allowedTypes(scope, 'read');
-  const search = allowedTypes(scope, 'search');
-  return read && search ? new Set([...read, ...search]) : undefined;
 }
 
 /**

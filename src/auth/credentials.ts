@@ -124,6 +124,7 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
       patientId: string,
       accountId: string,
       name: string,
+      redirectUris: readonly string[] = [],
       choices: CredentialChoices = {},
     ): Promise<{ credential: ApiCredential; key: string; secret: string }> {
       const clean = normalizeCredentialName(name);
@@ -134,9 +135,12 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
         granted_scope: choices.grantedScope ?? null, include_sensitive: choices.includeSensitive ? 1 : 0, expires_at: choices.expiresAt ?? null, revoked_at: null,
       };
       await db.run(
-        `INSERT INTO api_credentials (id, patient_id, account_id, name, client_key, secret_hash, created_at, granted_scope, include_sensitive, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [row.id, patientId, accountId, clean, key, hashSecret(secret).toString('base64'), row.created_at, row.granted_scope, row.include_sensitive, row.expires_at],
+        `INSERT INTO api_credentials (id, patient_id, account_id, name, client_key, secret_hash, created_at, redirect_uris, granted_scope, include_sensitive, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          row.id, patientId, accountId, clean, key, hashSecret(secret).toString('base64'), row.created_at, redirectUris.length > 0 ? JSON.stringify(redirectUris) : null,
+          row.granted_scope, row.include_sensitive, row.expires_at,
+        ],
       );
       return { credential: toCredential(row, now()), key, secret };
     },
@@ -275,6 +279,22 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
       if (row.expires_at != null && Number(row.expires_at) <= now()) return undefined;
       if (issuedAt !== undefined && row.tokens_valid_from != null && issuedAt < Number(row.tokens_valid_from)) return undefined;
       return { ...(row.granted_scope ? { grantedScope: row.granted_scope } : {}), includeSensitive: Boolean(row.include_sensitive) };
+    },
+
+    /**
+     * A live credential seen as an OAuth client (client_id = key): its name and the
+     * redirect URIs typed at generation. Undefined for unknown, deleted or suspended keys
+     * and disabled portal accounts.
+     */
+    async asClient(key: string): Promise<{ credentialId: string; patientId: string; name: string; redirectUris: string[]; createdAt: number } | undefined> {
+      if (!KEY_RE.test(key)) return undefined;
+      const row = await db.get<{ id: string; patient_id: string; name: string; redirect_uris: string | null; created_at: number }>(
+        `SELECT c.id, c.patient_id, c.name, c.redirect_uris, c.created_at FROM api_credentials c JOIN portal_accounts a ON a.id = c.account_id
+         WHERE c.client_key = ? AND c.revoked_at IS NULL AND c.suspended = 0 AND a.status = 'active' AND (c.expires_at IS NULL OR c.expires_at > ?)`,
+        [key, now()],
+      );
+      if (!row) return undefined;
+      return { credentialId: row.id, patientId: row.patient_id, name: row.name, redirectUris: row.redirect_uris ? (JSON.parse(row.redirect_uris) as string[]) : [], createdAt: Number(row.created_at) };
     },
 
     /** Records the last use (monotonic: an older batch never moves it back). */

@@ -1,5 +1,6 @@
 import type { SqlValue } from '../db/db.js';
 import { indexResource } from './search/indexer.js';
+import { normalizeCode } from './search/normalize.js';
 import { isPsychotherapyNote, isSensitive, PSYCHOTHERAPY_NOTE, SENSITIVE_LABELS } from './sensitivity.js';
 import type { SearchRegistry } from './search/types.js';
 
@@ -42,14 +43,34 @@ export type Scope =
 
 export const ALL: Scope = Object.freeze({ kind: 'all' });
 
-export function patientScope(patientId: string, types?: Iterable<string>): Scope {
-  if (types === undefined) return Object.freeze({ kind: 'patient', patientId });
-  return Object.freeze({ kind: 'patient', patientId, types: Object.freeze([...new Set(types)].sort()) });
+export type PatientScope = Extract<Scope, { kind: 'patient' }>;
+
+/** What narrows a patient scope beyond its patient: the fields of PatientScope after patientId. */
+export interface ScopeNarrowing {
+  types?: Iterable<string>;
+  categories?: Readonly<Record<string, readonly string[]>>;
+  excludeSensitive?: boolean;
 }
 
-/** The same patient scope, leaving sensitive resources out (or not). Staff scopes are returned as they are. */
-export function withSensitivity(scope: Scope, excludeSensitive: boolean): Scope {
-  if (scope.kind !== 'patient') return scope;
+export function patientScope(patientId: string, narrowing: Iterable<string> | ScopeNarrowing = {}): PatientScope {
+  const n: ScopeNarrowing = isIterable(narrowing) ? { types: narrowing } : narrowing;
+  const scope: { -readonly [K in keyof PatientScope]: PatientScope[K] } = { kind: 'patient', patientId };
+  if (n.types !== undefined) scope.types = Object.freeze([...new Set(n.types)].sort());
+  if (n.categories !== undefined && Object.keys(n.categories).length > 0) {
+    const sorted: Record<string, readonly string[]> = {};
+    for (const type of Object.keys(n.categories).sort()) sorted[type] = Object.freeze([...new Set(n.categories[type])].sort());
+    scope.categories = Object.freeze(sorted);
+  }
+  if (n.excludeSensitive) scope.excludeSensitive = true;
+  return Object.freeze(scope);
+}
+
+function isIterable(v: unknown): v is Iterable<string> {
+  return typeof v === 'object' && v !== null && Symbol.iterator in v;
+}
+
+/** The same patient scope, leaving sensitive resources out (or not). */
+export function withSensitivity(scope: PatientScope, excludeSensitive: boolean): PatientScope {
   const { excludeSensitive: _old, ...rest } = scope;
   return Object.freeze(excludeSensitive ? { ...rest, excludeSensitive: true } : rest);
 }
@@ -60,7 +81,9 @@ export function withSensitivity(scope: Scope, excludeSensitive: boolean): Scope 
  */
 export function scopeKey(scope: Scope): string {
   if (scope.kind === 'all') return 'all';
-  return `patient\0${scope.patientId}\0${scope.types === undefined ? '*' : [...scope.types].sort().join(',')}\0${scope.excludeSensitive ? 's' : ''}`;
+  const types = scope.types === undefined ? '*' : scope.types.join(',');
+  const categories = scope.categories === undefined ? '' : Object.entries(scope.categories).map(([t, c]) => `${t}=${c.join(',')}`).join(';');
+  return `patient\0${scope.patientId}\0${types}\0${categories}\0${scope.excludeSensitive ? 's' : ''}`;
 }
 
 /** Resource types a patient may see when (and only when) their own records reference them. */
@@ -88,7 +111,7 @@ export const SHARED_TYPES: readonly string[] = [
  */
 export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { sql: string; params: SqlValue[] } {
   if (scope.kind === 'all') return { sql: '1=1', params: [] };
-  const types = typeRestriction(scope, alias);
+  const types = accessRestriction(scope, alias);
   // EXISTS, not IN (SELECT …): a point lookup on compartment's primary key per candidate
   // row, instead of materialising the whole compartment for every query.
   const compartment = `EXISTS (SELECT 1 FROM compartment c WHERE c.patient = ? AND c.res = ${alias}.seq)`;
@@ -110,30 +133,7 @@ export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { s
     branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)})`, params: [scope.patientId, scope.patientId] });
   }
   const any = branches.length === 1 ? branches[0].sql : `(${branches.map((b) => b.sql).join(' OR ')})`;
-  const labels = labelRestriction(scope, alias);
-  return { sql: `(${any}${types.sql}${labels.sql})`, params: [...branches.flatMap((b) => b.params), ...types.params, ...labels.params] };
-}
-
-/**
- * Sensitivity labels (src/fhir/sensitivity.ts), read from the `_security` token rows the
- * indexer writes with every version: a psychotherapy note is never in a patient scope; with
- * `excludeSensitive`, no sensitive resource is. One NOT EXISTS probing the resource's own
- * index rows (idx_token_res), so it costs a few index entries per candidate row.
- */
-function labelRestriction(scope: Scope, alias: string): { sql: string; params: SqlValue[] } {
-  if (scope.kind !== 'patient') return { sql: '', params: [] };
-  const labels: Array<[string, readonly string[]]> = scope.excludeSensitive
-    ? Object.entries(SENSITIVE_LABELS)
-    : [[PSYCHOTHERAPY_NOTE.system, [PSYCHOTHERAPY_NOTE.code]]];
-  const params: SqlValue[] = [];
-  const any = labels.map(([system, codes]) => {
-    params.push(system, ...codes.map((c) => c.toLowerCase()));
-    return `(z.system = ? AND z.code IN (${codes.map(() => '?').join(', ')}))`;
-  });
-  return {
-    sql: ` AND NOT EXISTS (SELECT 1 FROM idx_token z WHERE z.res = ${alias}.seq AND z.param = '_security' AND (${any.join(' OR ')}))`,
-    params,
-  };
+  return { sql: `(${any}${types.sql})`, params: [...branches.flatMap((b) => b.params), ...types.params] };
 }
 
 /**
@@ -153,10 +153,59 @@ function provenanceOfPatient(alias: string): string {
   return `EXISTS (${inCompartment('4')} AND c4.patient = ?) AND NOT EXISTS (${inCompartment('5')} AND c5.patient <> ?)`;
 }
 
-function typeRestriction(scope: Scope, alias: string): { sql: string; params: SqlValue[] } {
-  if (scope.kind !== 'patient' || scope.types === undefined) return { sql: '', params: [] };
-  if (scope.types.length === 0) return { sql: ' AND 1=0', params: [] };
-  return { sql: ` AND ${alias}.type IN (${scope.types.map(() => '?').join(', ')})`, params: [...scope.types] };
+/**
+ * The narrowing of a patient scope as SQL ANDed to the visibility predicate (leading
+ * ' AND ', or empty): granted types, then per-type granular categories — a resource of
+ * a narrowed type must carry one of the granted `category` tokens (index rows, whose
+ * codes are stored lower-cased: normalizeCode).
+ */
+function accessRestriction(scope: Scope, alias: string): { sql: string; params: SqlValue[] } {
+  if (scope.kind !== 'patient') return { sql: '', params: [] };
+  let sql = '';
+  const params: SqlValue[] = [];
+  if (scope.types !== undefined) {
+    if (scope.types.length === 0) return { sql: ' AND 1=0', params: [] };
+    sql += ` AND ${alias}.type IN (${scope.types.map(() => '?').join(', ')})`;
+    params.push(...scope.types);
+  }
+  for (const [type, tokens] of Object.entries(scope.categories ?? {})) {
+    params.push(type);
+    const match = tokens.map((token) => {
+      const bar = token.indexOf('|');
+      if (bar < 0) {
+        params.push(normalizeCode(token));
+        return 'ct.code = ?';
+      }
+      params.push(normalizeCode(token.slice(bar + 1)), token.slice(0, bar));
+      return '(ct.code = ? AND ct.system = ?)';
+    });
+    sql +=
+      ` AND (${alias}.type <> ? OR EXISTS (SELECT 1 FROM idx_token ct WHERE ct.res = ${alias}.seq AND ct.param = 'category'` +
+      ` AND (${match.length > 0 ? match.join(' OR ') : '1=0'})))`;
+  }
+  const labels = labelRestriction(scope);
+  return { sql: sql + labels.sql.replace(/\$ALIAS/g, alias), params: [...params, ...labels.params] };
+}
+
+/**
+ * Sensitivity labels (src/fhir/sensitivity.ts), read from the `_security` token rows the
+ * indexer writes with every version: a psychotherapy note is never in a patient scope; with
+ * `excludeSensitive`, no sensitive resource is. One NOT EXISTS over the resource's own
+ * index rows (idx_token_res): a few index entries per candidate row.
+ */
+function labelRestriction(scope: PatientScope): { sql: string; params: SqlValue[] } {
+  const labels: Array<[string, readonly string[]]> = scope.excludeSensitive
+    ? Object.entries(SENSITIVE_LABELS)
+    : [[PSYCHOTHERAPY_NOTE.system, [PSYCHOTHERAPY_NOTE.code]]];
+  const params: SqlValue[] = [];
+  const any = labels.map(([system, codes]) => {
+    params.push(system, ...codes.map((c) => normalizeCode(c)));
+    return `(z.system = ? AND z.code IN (${codes.map(() => '?').join(', ')}))`;
+  });
+  return {
+    sql: ` AND NOT EXISTS (SELECT 1 FROM idx_token z WHERE z.res = $ALIAS.seq AND z.param = '_security' AND (${any.join(' OR ')}))`,
+    params,
+  };
 }
 
 /**
@@ -183,18 +232,11 @@ export function versionInScope(scope: Scope, type: string, json: string, deleted
  * compartment itself (keyset-paged on seq) and the shared resources it references, with the
  * Provenance of its resources. They select exactly what scopePredicate(patientScope(id)) admits.
  */
-export function everythingQueries(
-  patientId: string,
-  afterSeq: number,
-  limit: number,
-  /** The patient scope asking (its types and labels apply); undefined for staff, who see everything. */
-  narrowing?: { readonly types?: readonly string[]; readonly excludeSensitive?: boolean },
-) {
+export function everythingQueries(scope: PatientScope, afterSeq: number, limit: number, staff = false) {
+  const { patientId } = scope;
   const shared = SHARED_TYPES.map(() => '?').join(', ');
-  const narrowed: Scope = narrowing ? { kind: 'patient', patientId, types: narrowing.types, excludeSensitive: narrowing.excludeSensitive } : ALL;
-  const types = typeRestriction(narrowed, 'r');
-  const labels = labelRestriction(narrowed, 'r');
-  const only = { sql: types.sql + labels.sql, params: [...types.params, ...labels.params] };
+  // Staff ask for a patient's $everything through that patient's scope, but no label hides anything from them.
+  const only = staff ? { sql: '', params: [] } : accessRestriction(scope, 'r');
   return {
     compartment: {
       sql:

@@ -9,7 +9,7 @@ import { capabilityStatement } from '../capability.js';
 import { everythingBundle } from '../everything.js';
 import { interactions } from '../interactions.js';
 import { errors } from '../outcome.js';
-import { scopeKey } from '../scope.js';
+import { patientScope, scopeKey } from '../scope.js';
 import type { StoredResource } from '../store/types.js';
 import { fhirErrorHandler } from './errors.js';
 import { FHIR_JSON, assertAcceptable } from './negotiate.js';
@@ -115,7 +115,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
     // A byte stream, not Readable.from's default object mode (16 pages of ~170 KB buffered
     // ahead per response): at most one page waits while the client reads.
-    const pages = everythingBundle(services.db, id, baseUrl, config.publicUrl + request.url, scope.kind === 'patient' ? scope : undefined);
+    const pages = everythingBundle(services.db, scope.kind === 'patient' ? scope : patientScope(id), baseUrl, config.publicUrl + request.url, scope.kind !== 'patient');
     return reply.send(Readable.from(pages, { objectMode: false }));
   });
 
