@@ -17,13 +17,15 @@ export type AuditAction =
   | 'portal.disable'
   | 'credential.create'
   | 'credential.delete'
+  | 'credential.replace-secret'
+  | 'resource.mark-sensitive'
   | 'settings.change'
   | 'staff.create'
   | 'api.access';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'signin.success', 'signin.failure', 'signin.throttled', 'signout', 'password.change', 'portal.enable', 'portal.invite',
-  'portal.activate', 'portal.disable', 'credential.create', 'credential.delete', 'settings.change', 'staff.create', 'api.access',
+  'portal.activate', 'portal.disable', 'credential.create', 'credential.delete', 'credential.replace-secret', 'resource.mark-sensitive', 'settings.change', 'staff.create', 'api.access',
 ];
 
 export interface AuditInput {

@@ -35,7 +35,8 @@ export interface ApiCredential {
 export interface CredentialChoices {
   grantedScope?: string | null;
   includeSensitive?: boolean;
-  expiresAt?: number | null;
+  /** Lifetime in days from now; null or absent = never expires. */
+  expiresInDays?: number | null;
 }
 
 export interface VerifiedCredential {
@@ -132,7 +133,7 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
       const secret = randomAlphanumeric(KEY_LENGTH);
       const row: Row = {
         id: randomUUID(), patient_id: patientId, account_id: accountId, name: clean, client_key: key, created_at: now(), last_used_at: null, suspended: 0,
-        granted_scope: choices.grantedScope ?? null, include_sensitive: choices.includeSensitive ? 1 : 0, expires_at: choices.expiresAt ?? null, revoked_at: null,
+        granted_scope: choices.grantedScope ?? null, include_sensitive: choices.includeSensitive ? 1 : 0, expires_at: choices.expiresInDays ? now() + choices.expiresInDays * 86_400_000 : null, revoked_at: null,
       };
       await db.run(
         `INSERT INTO api_credentials (id, patient_id, account_id, name, client_key, secret_hash, created_at, redirect_uris, granted_scope, include_sensitive, expires_at)

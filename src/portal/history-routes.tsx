@@ -6,6 +6,7 @@ import { noStore, sendPage } from '../web/render.js';
 import { field, query } from '../web/session.js';
 import { displayName, requirePatient } from './current.js';
 import { readHistory } from './history-service.js';
+import { choicesFromForm, defaultChoices, toCredentialChoices } from './credential-choices.js';
 import { ConfirmDeletePage, NewCredentialPage, RevealPage } from './views/credential-pages.js';
 import { HistoryPage } from './views/history-page.js';
 
@@ -17,35 +18,47 @@ export async function portalHistoryRoutes(app: FastifyInstance, opts: { services
   app.get('/history', async (req, reply) => {
     const account = await requirePatient(services, req, reply);
     if (!account) return reply;
-    const [record, list] = await Promise.all([readHistory(services.db, account.patientId), credentials.list(account.patientId)]);
+    const [record, list, notices] = await Promise.all([
+      readHistory(services.db, account.patientId), credentials.list(account.patientId), services.notices.active(account.patientId),
+    ]);
     const items = await Promise.all(list.map(async (credential) => ({ credential, recent: await services.accessLog.recent(credential.id, 10) })));
     const toast = query(req, 'deleted') === '1' ? 'The credentials were deleted.' : undefined;
     // The list changes as credentials are created and used: never serve it from a cache.
     noStore(reply);
-    return sendPage(reply, <HistoryPage csrf={reply.generateCsrf()} who={displayName(account)} record={record} credentials={items} publicUrl={config.publicUrl} toast={toast} />);
+    return sendPage(reply, <HistoryPage csrf={reply.generateCsrf()} who={displayName(account)} record={record} notices={notices} credentials={items} publicUrl={config.publicUrl} toast={toast} />);
   });
 
   app.get('/credentials/new', async (req, reply) => {
     const account = await requirePatient(services, req, reply);
     if (!account) return reply;
-    return sendPage(reply, <NewCredentialPage csrf={reply.generateCsrf()} who={displayName(account)} />);
+    const { credentialMaxDays } = await services.portal.settings.get();
+    return sendPage(reply, <NewCredentialPage csrf={reply.generateCsrf()} who={displayName(account)} choices={defaultChoices(credentialMaxDays)} maxDays={credentialMaxDays} />);
   });
 
   app.post('/credentials', async (req, reply) => {
     const account = await requirePatient(services, req, reply);
     if (!account) return reply;
     const name = field(req.body, 'name');
+    const choices = choicesFromForm(req.body);
+    const { credentialMaxDays } = await services.portal.settings.get();
     try {
-      const { credential, key, secret } = await credentials.create(account.patientId, account.id, name);
+      const chosen = toCredentialChoices(choices, credentialMaxDays);
+      const { credential, key, secret } = await credentials.create(account.patientId, account.id, name, [], chosen);
       await services.audit.record({
-        actorKind: 'patient', actorId: account.id, action: 'credential.create', patientId: account.patientId, credentialId: credential.id, ip: req.ip, detail: { name: credential.name },
+        actorKind: 'patient', actorId: account.id, action: 'credential.create', patientId: account.patientId, credentialId: credential.id, ip: req.ip,
+        detail: { name: credential.name, categories: choices.categories.length, sensitive: chosen.includeSensitive ?? false, expiresAt: credential.expiresAt },
       });
+      await services.notices.credentialCreated({ patientId: account.patientId, subjectId: credential.id, name: credential.name, kind: 'credential' });
       // The reveal is this POST's own response: there is no URL that shows the values again.
       noStore(reply);
       return sendPage(reply, <RevealPage csrf={reply.generateCsrf()} who={displayName(account)} name={credential.name} keyValue={key} secret={secret} publicUrl={config.publicUrl} />);
     } catch (err) {
       if (!(err instanceof CredentialError)) throw err;
-      return sendPage(reply, <NewCredentialPage csrf={reply.generateCsrf()} who={displayName(account)} error={err.message} name={name.slice(0, 200)} />, 400);
+      return sendPage(
+        reply,
+        <NewCredentialPage csrf={reply.generateCsrf()} who={displayName(account)} error={err.message} name={name.slice(0, 200)} choices={choices} maxDays={credentialMaxDays} />,
+        400,
+      );
     }
   });
 

@@ -2,6 +2,7 @@ import type { ApiAccess } from '../../audit/api-access-log.js';
 import type { ApiCredential } from '../../auth/credentials.js';
 import { ConfirmDialog, TrashIcon } from '../../web/components.js';
 import { formatDate } from '../../web/render.js';
+import { SharingSummary } from './controls-pages.js';
 
 export interface CredentialView {
   credential: ApiCredential;
@@ -36,6 +37,20 @@ export function ApiAccessSection(props: { csrf: string; items: CredentialView[];
                 <div class="meta">
                   Created {formatDate(c.createdAt)} · Last used {formatDate(c.lastUsedAt)} · Key <code>{c.key.slice(0, 6)}…</code>
                   {c.suspended && <span class="badge off"> suspended</span>}
+                </div>
+                <SharingSummary credential={c} />
+                <div class="meta">
+                  <a href={`/portal/credentials/${encodeURIComponent(c.id)}/activity`} data-testid="credential-activity">
+                    Activity
+                  </a>
+                  {!c.expired && (
+                    <>
+                      {' · '}
+                      <a href={`/portal/credentials/${encodeURIComponent(c.id)}/replace-secret`} data-testid="replace-secret">
+                        Replace secret
+                      </a>
+                    </>
+                  )}
                 </div>
                 {recent.length > 0 && (
                   <details>

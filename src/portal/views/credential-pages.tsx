@@ -2,6 +2,8 @@ import { Alert, CopyIcon, PostForm } from '../../web/components.js';
 import { NAME_MAX } from '../../auth/credentials.js';
 import { PortalPage } from './portal-layout.js';
 import { HowToUse } from './api-access.js';
+import { SharingFields } from './controls-pages.js';
+import type { SharingChoices } from '../credential-choices.js';
 
 interface Base {
   csrf: string;
@@ -9,7 +11,7 @@ interface Base {
 }
 
 /** Seed step 4: name the credentials, then Submit. */
-export function NewCredentialPage(props: Base & { error?: string; name?: string }) {
+export function NewCredentialPage(props: Base & { error?: string; name?: string; choices: SharingChoices; maxDays: number | null }) {
   return (
     <PortalPage title="Generate New Credentials" csrf={props.csrf} who={props.who} current="history">
       <div class="card narrow">
@@ -23,6 +25,7 @@ export function NewCredentialPage(props: Base & { error?: string; name?: string 
             </p>
             <input id="credential-name" name="name" type="text" data-testid="credential-name" required maxLength={NAME_MAX} value={props.name} aria-describedby="credential-name-hint" autoFocus />
           </div>
+          <SharingFields choices={props.choices} maxDays={props.maxDays} />
           <div class="actions">
             <a class="button" href="/portal/history#fhir-api-access">
               Cancel
@@ -41,7 +44,7 @@ export function NewCredentialPage(props: Base & { error?: string; name?: string 
  * Seed step 5: the only time the key and secret are shown. This page is the direct
  * answer to the POST (no URL to come back to) and is sent with Cache-Control: no-store.
  */
-export function RevealPage(props: Base & { name: string; keyValue: string; secret: string; publicUrl: string }) {
+export function RevealPage(props: Base & { name: string; keyValue: string; secret: string; publicUrl: string; replaced?: boolean }) {
   return (
     <PortalPage title="Credentials generated" csrf={props.csrf} who={props.who} current="history">
       <div class="card narrow reveal" data-reveal="">
@@ -56,6 +59,11 @@ export function RevealPage(props: Base & { name: string; keyValue: string; secre
         <SecretField label="key" id="credential-key" value={props.keyValue} copyTestId="copy-key" copied="Key copied" />
         <SecretField label="secret" id="credential-secret" value={props.secret} copyTestId="copy-secret" copied="Secret copied" />
         <p class="muted">For security purposes, once you click Done you will not be able to copy the key and secret again.</p>
+        <p class="muted" data-testid="reveal-sharing-help">
+          {props.replaced
+            ? 'The key is unchanged; only the secret is new. What the credentials share has not changed.'
+            : 'Records your practice marked as sensitive (mental health, substance use, HIV, sexual health) are shared only if you ticked “Include sensitive information”; psychotherapy notes are never shared through the API.'}
+        </p>
         <HowToUse publicUrl={props.publicUrl} />
         <div class="actions">
           <a class="button primary" href="/portal/history?done=1#fhir-api-access" data-testid="credential-done">

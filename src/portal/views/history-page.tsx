@@ -1,7 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import type { HistoryRecord, Row, Series } from '../history-summary.js';
 import { shortDate } from '../fhir-text.js';
+import type { Notice } from '../../notices/notices.js';
 import { ApiAccessSection, type CredentialView } from './api-access.js';
+import { NoticeBanners } from './controls-pages.js';
 import { PortalPage } from './portal-layout.js';
 import { TrendChart } from './trend-chart.js';
 
@@ -18,11 +20,14 @@ const SECTIONS = [
 ] as const;
 
 /** Seed step 3: My History — the patient's record in readable sections, and FHIR API Access. */
-export function HistoryPage(props: { csrf: string; who: string; record: HistoryRecord; credentials: CredentialView[]; publicUrl: string; toast?: string }) {
+export function HistoryPage(props: {
+  csrf: string; who: string; record: HistoryRecord; credentials: CredentialView[]; publicUrl: string; toast?: string; notices?: Notice[];
+}) {
   const r = props.record;
   return (
     <PortalPage title="My History" csrf={props.csrf} who={props.who} current="history" toast={props.toast}>
       <h1>My History</h1>
+      <NoticeBanners csrf={props.csrf} notices={props.notices ?? []} />
       {r.patient && (
         <p class="muted">
           {r.patient.name ?? 'Patient'}
