@@ -130,7 +130,8 @@ export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { s
     });
   }
   if (rowType === undefined || rowType === 'Provenance') {
-    branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)})`, params: [scope.patientId, scope.patientId] });
+    const targets = provenanceTargetsShared(scope, alias);
+    branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)}${targets.sql})`, params: [scope.patientId, scope.patientId, ...targets.params] });
   }
   const any = branches.length === 1 ? branches[0].sql : `(${branches.map((b) => b.sql).join(' OR ')})`;
   return { sql: `(${any}${types.sql})`, params: [...branches.flatMap((b) => b.params), ...types.params] };
@@ -151,6 +152,21 @@ function provenanceOfPatient(alias: string): string {
     `SELECT 1 FROM refs f${n} JOIN resources t${n} ON t${n}.type = f${n}.target_type AND t${n}.id = f${n}.target_id` +
     ` JOIN compartment c${n} ON c${n}.res = t${n}.seq WHERE f${n}.res = ${alias}.seq`;
   return `EXISTS (${inCompartment('4')} AND c4.patient = ?) AND NOT EXISTS (${inCompartment('5')} AND c5.patient <> ?)`;
+}
+
+/**
+ * A Provenance names its targets: it is visible only while every target it names is (a
+ * narrowed scope must not learn the id of a resource it does not share, and a
+ * psychotherapy note is hidden from every patient scope). Leading ' AND '.
+ */
+function provenanceTargetsShared(scope: PatientScope, alias: string): { sql: string; params: SqlValue[] } {
+  const inner = accessRestriction(scope, 't6');
+  return {
+    sql:
+      ` AND NOT EXISTS (SELECT 1 FROM idx_reference x6 JOIN resources t6 ON t6.type = x6.target_type AND t6.id = x6.target_id` +
+      ` WHERE x6.res = ${alias}.seq AND x6.param = 'target' AND NOT (1=1${inner.sql}))`,
+    params: inner.params,
+  };
 }
 
 /**
@@ -237,6 +253,7 @@ export function everythingQueries(scope: PatientScope, afterSeq: number, limit: 
   const shared = SHARED_TYPES.map(() => '?').join(', ');
   // Staff ask for a patient's $everything through that patient's scope, but no label hides anything from them.
   const only = staff ? { sql: '', params: [] } : accessRestriction(scope, 'r');
+  const targets = staff ? { sql: '', params: [] } : provenanceTargetsShared(scope, 'r');
   return {
     compartment: {
       sql:
@@ -261,8 +278,8 @@ export function everythingQueries(scope: PatientScope, afterSeq: number, limit: 
         'SELECT f.res FROM compartment c JOIN resources t ON t.seq = c.res' +
         ' JOIN refs f ON f.target_type = t.type AND f.target_id = t.id WHERE c.patient = ?)' +
         " AND r.type = 'Provenance' AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)" +
-        ` AND ${provenanceOfPatient('r')}${only.sql} ORDER BY r.seq`,
-      params: [patientId, patientId, patientId, ...only.params] as SqlValue[],
+        ` AND ${provenanceOfPatient('r')}${only.sql}${targets.sql} ORDER BY r.seq`,
+      params: [patientId, patientId, patientId, ...only.params, ...targets.params] as SqlValue[],
     },
   };
 }
