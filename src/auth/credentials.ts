@@ -250,7 +250,7 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
         credentialId: row.id,
         patientId: row.patient_id,
         ...(row.granted_scope ? { grantedScope: row.granted_scope } : {}),
-        includeSensitive: Boolean(row.include_sensitive),
+        ...(row.include_sensitive ? { includeSensitive: true } : {}),
       };
     },
 
