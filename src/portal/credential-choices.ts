@@ -34,8 +34,13 @@ export function fieldValues(body: unknown, name: string): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-/** The form as submitted (unknown values dropped), for re-display after an error. */
+/**
+ * The form as submitted (unknown values dropped), for re-display after an error. A form
+ * without the sharing fields (the `sharing` marker absent: an older page, a script) gets
+ * the defaults, so the seed flow with nothing touched behaves as before.
+ */
 export function choicesFromForm(body: unknown): SharingChoices {
+  if (fieldValues(body, 'sharing')[0] !== '1') return defaultChoices(null);
   const known = new Set(DATA_CATEGORIES.map((c) => c.id));
   const expiry = fieldValues(body, 'expiry')[0] ?? 'never';
   return {

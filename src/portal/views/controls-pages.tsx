@@ -22,6 +22,7 @@ export function SharingFields(props: { choices: SharingChoices; maxDays: number 
   const c = props.choices;
   return (
     <>
+      <input type="hidden" name="sharing" value="1" />
       <fieldset class="field choices">
         <legend>What these credentials share</legend>
         <p class="hint">Untick anything the app does not need. It will not see those parts of your record at all.</p>
