@@ -89,6 +89,7 @@ function RowSection(props: { id: string; title: string; rows: Row[]; empty: stri
                 <tr>
                   <td>
                     {row.title}
+                    {row.sensitive && <SensitiveTag />}
                     {row.detail && <div class="muted">{row.detail}</div>}
                   </td>
                   <td>{shortDate(row.date)}</td>
@@ -123,7 +124,10 @@ function SeriesSection(props: { id: string; title: string; series: Series[]; emp
             <tbody>
               {props.series.slice(0, 60).map((s) => (
                 <tr>
-                  <td>{s.title}</td>
+                  <td>
+                    {s.title}
+                    {s.sensitive && <SensitiveTag />}
+                  </td>
                   <td class="num">{s.latest}</td>
                   <td>{shortDate(s.latestDate)}</td>
                   <td>{s.points.length >= 2 ? <TrendChart title={s.title} unit={s.unit} points={s.points} /> : <span class="muted">{s.count} result{s.count === 1 ? '' : 's'}</span>}</td>
@@ -134,5 +138,14 @@ function SeriesSection(props: { id: string; title: string; series: Series[]; emp
         </div>
       )}
     </Section>
+  );
+}
+
+/** The small tag on records labelled sensitive: the patient sees them; apps see them only if the patient chose so. */
+function SensitiveTag() {
+  return (
+    <span class="tag sensitive" data-testid="sensitive-tag" title="Sensitive: shared with apps only if you choose so when generating credentials">
+      {' '}sensitive
+    </span>
   );
 }
