@@ -7,6 +7,7 @@ import { ADMIN_COOKIE, field, query, sessionId, setSessionCookie } from '../web/
 import { attemptSignIn, signOut } from '../web/sign-in.js';
 import { requireStaff } from './current.js';
 import { patientRoutes } from './patient-routes.js';
+import { sensitiveRoutes } from './sensitive-routes.js';
 import { AdminLoginPage, AuditPage, SettingsPage } from './views/misc-pages.js';
 import { EDITIONS, type PortalEdition } from '../accounts/settings.js';
 import type { AuditEvent } from '../audit/audit-log.js';
@@ -75,6 +76,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: Servic
   });
 
   await app.register(patientRoutes, { prefix: '/patients', services, config });
+  await app.register(sensitiveRoutes, { prefix: '/patients', services, config });
 }
 
 function apiAccessAsEvents(page: Awaited<ReturnType<Services['accessLog']['list']>>): { events: AuditEvent[]; more: boolean } {
