@@ -64,7 +64,8 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
       patientId: p.patientId,
       at: Date.now(),
       interaction: a?.interaction ?? `error-${reply.statusCode}`,
-      resourceType: a?.type ?? null,
+      // A refused call still names the type asked for (the patient's activity page shows it).
+      resourceType: a?.type ?? (request.params as { type?: string } | undefined)?.type?.slice(0, 64) ?? null,
       count: reply.statusCode < 400 ? (a?.count ?? 0) : 0,
       ip: request.ip,
       status: reply.statusCode,
