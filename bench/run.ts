@@ -7,7 +7,7 @@
  * ratio to the ceiling; writes the results as JSON too.
  *
  *   npm run bench -- [--patients N] [--data DIR] [--db sqlite|postgres|both] [--duration S] [--connections C]
- *                    [--cases TEXT[,TEXT…]] [--cache-off] [--db-url URL] [--patient ID] [--profile DIR] [--out DIR]
+ *                    [--cases TEXT[,TEXT…]] [--cache-off] [--db-url URL] [--patient ID] [--profile DIR] [--out DIR] [--smart-codes N]
  *
  * --cache-off starts ChartKey with CHARTKEY_CACHE_MB=0: every request reaches the database
  * (the cold path; by default repeated reads and searches are served from the exact result cache).
@@ -25,6 +25,7 @@ import pg from 'pg';
 import { parseArgs } from '../src/cli/args.js';
 import { cpuMillis, peakRssMiB } from './proc.js';
 import { loadBenchData, type BenchData } from './setup.js';
+import { benchCodeExchange, prepareSmart } from './smart.js';
 
 const run = promisify(execFile);
 const PG_ADMIN = process.env.CHARTKEY_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -57,7 +58,9 @@ interface Row {
   ceiling: Measure[];
 }
 
-const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile', 'db-url', 'patient'], ['cache-off']);
+const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile', 'db-url', 'patient', 'smart-codes'], ['cache-off']);
+/** Distinct authorization codes minted for the SMART code-exchange measurement. */
+const smartCodes = Number(flags.get('smart-codes') ?? 5000);
 const existingDb = flags.get('db-url') as string | undefined;
 const cacheOff = flags.get('cache-off') === true;
 const patients = Number(flags.get('patients') ?? 1000);
@@ -132,7 +135,12 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     children.push(noAuth);
     await waitFor(`http://127.0.0.1:${noAuthPort}/readyz`);
 
-    const cases = (await buildCases(base, benchData, `http://127.0.0.1:${noAuthPort}`)).filter((c) => !only || only.some((o) => c.name.includes(o)));
+    // SMART: minted codes for the exchange measurement, and a refreshed token for a read case.
+    const smart = await prepareSmart(databaseUrl, base, benchData.patientId, smartCodes);
+    const cases = [
+      ...(await buildCases(base, benchData, `http://127.0.0.1:${noAuthPort}`)),
+      { name: 'Patient read (SMART refreshed token)', method: 'GET' as const, path: `/fhir/Patient/${benchData.patientId}`, headers: { authorization: `Bearer ${smart.refreshedToken}`, accept: 'application/fhir+json' }, connections },
+    ].filter((c) => !only || only.some((o) => c.name.includes(o)));
     const rows: Row[] = [];
     for (const [i, c] of cases.entries()) {
       const res = await fetch((c.base ?? base) + c.path, { method: c.method, headers: c.headers, body: c.body });
@@ -162,6 +170,11 @@ async function benchOne(db: 'sqlite' | 'postgres') {
         log(`${Math.round(product.rps)} vs ${Math.round(ceiling.rps)} req/s\n`);
       }
     }
+    log(`  SMART code exchange (${smart.codes.length} distinct codes) … `);
+    const before = cpuMillis(server.pid!);
+    const exchange = await benchCodeExchange(base, smart, connections);
+    const codeExchange = { ...exchange, cpuMsPerRequest: (cpuMillis(server.pid!) - before) / Math.max(exchange.requests, 1) };
+    log(`${Math.round(exchange.rps)} req/s\n`);
     const rss = peakRssMiB(server.pid!);
     const summary = {
       importResourcesPerSecond: Math.round(benchData.imported / benchData.importSeconds),
@@ -169,6 +182,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
       patientResources: benchData.patientResources,
       serverPeakRssMiB: Math.round(rss),
       rows: rows.map(summarize),
+      codeExchange,
     };
     printTable(db, summary);
     return summary;
@@ -221,13 +235,14 @@ function summarize(row: Row) {
   return { case: row.case, connections: row.connections, bytes: row.bytes, product, ceiling, ratio: product.rps / ceiling.rps, rounds: { product: row.product, ceiling: row.ceiling } };
 }
 
-function printTable(db: string, s: { importResourcesPerSecond: number; serverPeakRssMiB: number; rows: ReturnType<typeof summarize>[] }) {
+function printTable(db: string, s: { importResourcesPerSecond: number; serverPeakRssMiB: number; rows: ReturnType<typeof summarize>[]; codeExchange: { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: number } }) {
   const lines = [
     `\n${db}${cacheOff ? " (result cache off)" : ""}: import ${s.importResourcesPerSecond} resources/s; server peak RSS ${s.serverPeakRssMiB} MiB`,
     '| case | conns | bytes | req/s | p50 ms | p99 ms | errors | CPU ms/req | ceiling req/s | ratio |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...s.rows.map((r) =>
       `| ${r.case} | ${r.connections} | ${r.bytes} | ${Math.round(r.product.rps)} | ${r.product.p50} | ${r.product.p99} | ${r.product.errors} | ${r.product.cpuMsPerRequest.toFixed(3)} | ${Math.round(r.ceiling.rps)} | ${r.ratio.toFixed(2)} |`),
+    `| SMART code exchange (authorization_code + PKCE, distinct codes) | ${connections} | – | ${Math.round(s.codeExchange.rps)} | ${s.codeExchange.p50} | ${s.codeExchange.p99} | ${s.codeExchange.errors} | ${s.codeExchange.cpuMsPerRequest.toFixed(3)} | – | – |`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

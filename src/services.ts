@@ -22,6 +22,7 @@ import type { SearchRegistry } from './fhir/search/types.js';
 import { createStore, type FhirStore } from './fhir/store/store.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createOAuthServices, type OAuthServices } from './oauth/services.js';
 import { controlsJob, type ControlsJob } from './notices/controls-job.js';
 import { noticeService, type NoticeService } from './notices/notices.js';
 
@@ -59,6 +60,8 @@ export interface Services {
   readonly notices: NoticeService;
   /** Expiry reminders, idle expiry and access-log retention (run by the maintenance timer). */
   readonly controlsJob: ControlsJob;
+  /** SMART App Launch and Backend Services: clients, grants, signing keys, client assertions (src/oauth/). */
+  readonly oauth: OAuthServices;
   /** Present when REDIS_URL is set: shared throttling across instances. */
   readonly redis?: Redis;
   close(): Promise<void>;
@@ -88,12 +91,19 @@ export async function createServices(config: Config, options: ServiceOptions = {
     { db, config, logger, store },
     { now: options.now, secretKey: process.env.CHARTKEY_SECRET_KEY || undefined, ...options.portal },
   );
+  const { credentials } = accountServices;
+  const oauth = createOAuthServices({ db, config, credentials, keys: accountServices.portal.keys, now: options.now });
   const tokens = tokenService({
     key: accountServices.portal.keys.derive(TOKEN_KEY_PURPOSE),
-    isLive: (credentialId, patientId, issuedAt) => accountServices.credentials.isLive(credentialId, patientId, issuedAt),
+    isLive: (subject, patientId, issuedAt) => oauth.isLive(subject, patientId, issuedAt),
     now: options.now,
   });
-  const { credentials } = accountServices;
+  // Revoking a grant drops cached trust in its tokens at once, as deleting a credential does.
+  const onAccessChange = (listener: Parameters<typeof credentials.onChange>[0]) => {
+    const a = credentials.onChange(listener);
+    const b = oauth.grants.onChange(listener);
+    return () => (a(), b());
+  };
   const verifyClient = withClientVerifyCache((key, secret) => credentials.verify(key, secret), credentials.onChange, { now: options.now });
   const notices = noticeService({
     db, accounts: accountServices.portal.accounts, mailer: accountServices.portal.mailer, logger, publicUrl: config.publicUrl, now: options.now,
@@ -107,8 +117,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const authThrottle = options.authThrottle ?? (redis ? redisFailureThrottle(redis) : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
     withAuthCache(
-      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens, accountServices.credentials), staffBasicStrategy(staff)]),
-      accountServices.credentials.onChange,
+      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens, undefined, accountServices.credentials), staffBasicStrategy(staff)]),
+      onAccessChange,
       { now: options.now },
     ),
     authThrottle,
@@ -127,6 +137,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     tokens,
     verifyClient,
     authThrottle,
+    oauth,
     redis,
     notices,
     controlsJob: controlsJob({ db, settings: accountServices.portal.settings, notices, now: options.now }),

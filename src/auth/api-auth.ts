@@ -2,9 +2,10 @@ import type { CredentialService } from './credentials.js';
 import type { AuthStrategy } from './authenticate.js';
 import type { FailureThrottle } from './failure-throttle.js';
 import { AuthError, type Authenticate } from './principal.js';
-import { patientScope, withSensitivity, type PatientScope } from '../fhir/scope.js';
+import { allScope, patientScope, withSensitivity, type PatientScope } from '../fhir/scope.js';
+import { systemReadableTypes } from './permissions.js';
 import { DEFAULT_SCOPE, narrowingOf } from './scopes.js';
-import type { TokenService } from './tokens.js';
+import { SYSTEM_SUBJECT_PREFIX, type TokenService } from './tokens.js';
 
 const KEY_SHAPE = /^[A-Za-z0-9]{32}$/;
 
@@ -38,15 +39,28 @@ export function grantedScope(patientId: string, granted: string, includeSensitiv
   return withSensitivity(patientScope(patientId, narrowingOf(granted)), !includeSensitive);
 }
 
-/** An access token from /oauth/token (RFC 6750). Signature, expiry and revocation are checked inside tokens.verify. */
-export function bearerStrategy(tokens: TokenService, credentials?: Pick<CredentialService, 'liveState'>): AuthStrategy {
+/**
+ * An access token from /oauth/token (RFC 6750). Signature, expiry and revocation are
+ * checked inside tokens.verify. A patient's token (credential or SMART grant) reads that
+ * patient's record within its granted scopes; a practice system's token (`sys:` subject)
+ * sees every patient within its `system/` scopes.
+ */
+export function bearerStrategy(
+  tokens: TokenService,
+  systemClientName: (clientId: string) => string = (id) => id,
+  credentials?: Pick<CredentialService, 'liveState'>,
+): AuthStrategy {
   return async (_req, header) => {
     if (header.scheme !== 'bearer') return undefined;
     const owner = await tokens.verify(header.token);
     if (owner === 'expired') throw new AuthError('expired', 'The access token has expired');
     if (!owner) throw new AuthError('invalid', 'The access token is invalid or has been revoked');
-    // Whether sensitive resources are shared is the credential's setting, not the token's
-    // (a token not issued from a generated credential never includes them).
+    if (owner.credentialId.startsWith(SYSTEM_SUBJECT_PREFIX)) {
+      const clientId = owner.credentialId.slice(SYSTEM_SUBJECT_PREFIX.length);
+      return { kind: 'system', clientId, clientName: systemClientName(clientId), scope: allScope(systemReadableTypes(owner.scope)), grantedScopes: owner.scope, expiresAt: owner.expiresAt };
+    }
+    // Whether sensitive resources are shared is the generated credential's setting, not the
+    // token's; a token that does not come from one (a SMART grant) never includes them.
     const state = credentials && (await credentials.liveState(owner.credentialId, owner.patientId));
     return {
       kind: 'patient',

@@ -15,7 +15,11 @@ import type { SearchRegistry } from './search/types.js';
  * (provenanceOfPatient). Earlier versions of (3) stay hidden (versionInScope cannot tell).
  */
 export type Scope =
-  | { readonly kind: 'all' }
+  | {
+      readonly kind: 'all';
+      /** A practice system's `system/` scopes may name types: then only those (includes and chains too). */
+      readonly types?: readonly string[];
+    }
   | {
       readonly kind: 'patient';
       readonly patientId: string;
@@ -42,6 +46,11 @@ export type Scope =
     };
 
 export const ALL: Scope = Object.freeze({ kind: 'all' });
+
+/** Every patient's data, optionally only of some types (a system client's scopes). */
+export function allScope(types?: Iterable<string>): Scope {
+  return types === undefined ? ALL : Object.freeze({ kind: 'all', types: Object.freeze([...new Set(types)].sort()) });
+}
 
 export type PatientScope = Extract<Scope, { kind: 'patient' }>;
 
@@ -80,7 +89,7 @@ export function withSensitivity(scope: PatientScope, excludeSensitive: boolean):
  * visibility. (Ids cannot hold NUL; type lists are sorted by patientScope.)
  */
 export function scopeKey(scope: Scope): string {
-  if (scope.kind === 'all') return 'all';
+  if (scope.kind === 'all') return scope.types === undefined ? 'all' : `all\0${scope.types.join(',')}`;
   const types = scope.types === undefined ? '*' : scope.types.join(',');
   const categories = scope.categories === undefined ? '' : Object.entries(scope.categories).map(([t, c]) => `${t}=${c.join(',')}`).join(';');
   return `patient\0${scope.patientId}\0${types}\0${categories}\0${scope.excludeSensitive ? 's' : ''}`;
@@ -110,7 +119,11 @@ export const SHARED_TYPES: readonly string[] = [
  * correlated OR evaluated for every candidate row.
  */
 export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { sql: string; params: SqlValue[] } {
-  if (scope.kind === 'all') return { sql: '1=1', params: [] };
+  if (scope.kind === 'all') {
+    if (scope.types === undefined) return { sql: '1=1', params: [] };
+    if (scope.types.length === 0) return { sql: '1=0', params: [] };
+    return { sql: `${alias}.type IN (${scope.types.map(() => '?').join(', ')})`, params: [...scope.types] };
+  }
   const types = accessRestriction(scope, alias);
   // EXISTS, not IN (SELECT …): a point lookup on compartment's primary key per candidate
   // row, instead of materialising the whole compartment for every query.

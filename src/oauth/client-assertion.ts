@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Db } from '../db/db.js';
 import { DbError } from '../db/db.js';
 import type { OAuthClient } from './clients.js';
@@ -10,13 +10,16 @@ import type { OAuthClient } from './clients.js';
  * key from the client's JWKS, `iss` = `sub` = client_id, `aud` = our token URL, `exp` at
  * most five minutes ahead, and a `jti` never seen before. Signature and claims are
  * checked by `jose`; JWKS URLs are fetched through jose's remote key set, which caches
- * the keys and fetches again when an unknown `kid` appears (with a cooldown). Each jti is
+ * the keys for an hour and fetches again when an unknown `kid` appears (at most every
+ * JWKS_REFETCH_COOLDOWN_MS). Each jti is
  * remembered in the database until its exp, so a replay is refused by every instance.
  */
 export const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const ALGORITHMS = ['RS384', 'ES384'];
 const MAX_LIFETIME_S = 300;
 const CLOCK_SKEW_S = 60;
+/** An unknown kid fetches the client's JWKS again, at most this often (an attacker's garbage kids cannot make us hammer it). */
+export const JWKS_REFETCH_COOLDOWN_MS = 5000;
 
 export type AssertionResult = { ok: true } | { ok: false; reason: string };
 
@@ -29,7 +32,7 @@ export function clientAssertions(db: Db, options: { tokenUrl: string; now?: () =
     if (!client.jwksUrl) return undefined;
     let set = remote.get(client.jwksUrl);
     if (!set) {
-      set = createRemoteJWKSet(new URL(client.jwksUrl), { timeoutDuration: options.fetchTimeoutMs ?? 5000, cooldownDuration: 30_000, cacheMaxAge: 3_600_000 });
+      set = createRemoteJWKSet(new URL(client.jwksUrl), { timeoutDuration: options.fetchTimeoutMs ?? 5000, cooldownDuration: JWKS_REFETCH_COOLDOWN_MS, cacheMaxAge: 3_600_000 });
       if (remote.size > 1000) remote.delete(remote.keys().next().value!);
       remote.set(client.jwksUrl, set);
     }
@@ -37,16 +40,6 @@ export function clientAssertions(db: Db, options: { tokenUrl: string; now?: () =
   };
 
   return {
-    /** The client_id an assertion claims (unverified: only to find the client). */
-    claimedClientId(assertion: string): string | undefined {
-      try {
-        const claims = decodeJwt(assertion);
-        return typeof claims.iss === 'string' && claims.iss === claims.sub ? claims.iss : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-
     async verify(client: OAuthClient, assertion: string): Promise<AssertionResult> {
       const keys = keySet(client);
       if (!keys) return { ok: false, reason: 'The client has no registered keys' };

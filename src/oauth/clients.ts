@@ -28,7 +28,8 @@ export interface OAuthClient {
   scope?: string;
   createdAt: number;
   /** Set when the client is a patient's generated credential. */
-  credential?: { credentialId: string; patientId: string };
+  /** A generated credential: whose it is and (Patient controls) the scope string it was narrowed to, if any. */
+  credential?: { credentialId: string; patientId: string; grantedScope?: string };
 }
 
 export class ClientError extends Error {

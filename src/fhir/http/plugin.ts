@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { Principal } from '../../auth/principal.js';
 import type { Config } from '../../config/config.js';
 import type { Services } from '../../services.js';
-import { allowedTypes } from '../../auth/scopes.js';
+import { permits } from '../../auth/permissions.js';
 import { smartConfiguration } from '../../oauth/discovery.js';
 import { capabilityStatement } from '../capability.js';
 import { everythingBundle } from '../everything.js';
@@ -124,16 +124,14 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
 };
 
 /**
- * The caller's data scope for an action on a resource type. A patient token whose SMART
- * scopes do not cover the type gets 403 (SPEC: 403 out of scope).
+ * The caller's data scope for an action on a resource type. A token whose SMART scopes do
+ * not cover the type gets 403 (SPEC: 403 out of scope); `permits` decides for every kind
+ * of caller (src/auth/permissions.ts).
  */
 export function scopeFor(request: FastifyRequest, type: string, action: 'read' | 'search') {
   const p = request.principal;
   if (!p) throw new Error('unauthenticated request reached a FHIR route');
-  if (p.kind === 'patient') {
-    const allowed = allowedTypes(p.grantedScopes, action);
-    if (allowed && !allowed.has(type)) throw errors.forbidden(`The granted scopes do not allow ${action} of ${type.slice(0, 64)}`);
-  }
+  if (!permits(p, type, action)) throw errors.forbidden(`The granted scopes do not allow ${action} of ${type.slice(0, 64)}`);
   return p.scope;
 }
 
