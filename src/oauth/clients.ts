@@ -27,8 +27,7 @@ export interface OAuthClient {
   /** System clients: the scopes they may be granted (space-separated). */
   scope?: string;
   createdAt: number;
-  /** Set when the client is a patient's generated credential. */
-  /** A generated credential: whose it is and (Patient controls) the scope string it was narrowed to, if any. */
+  /** Set when the client is a patient's generated credential (with, under Patient controls, the scope string it was narrowed to). */
   credential?: { credentialId: string; patientId: string; grantedScope?: string };
 }
 
