@@ -25,6 +25,8 @@ import { createWrites, type Writes } from './fhir/write/index.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createOAuthServices, type OAuthServices } from './oauth/services.js';
+import { controlsJob, type ControlsJob } from './notices/controls-job.js';
+import { noticeService, type NoticeService } from './notices/notices.js';
 
 /** Everything the surfaces need, built once from the config and passed in (no globals). */
 export interface Services {
@@ -58,6 +60,10 @@ export interface Services {
   readonly accessLog: ApiAccessLog;
   /** Portal accounts, sessions, settings, throttling, mail, server keys. */
   readonly portal: PortalServices;
+  /** Patient notices: banners and (Premium) e-mails when access is created, first used, used from a new network, or expiring. */
+  readonly notices: NoticeService;
+  /** Expiry reminders, idle expiry and access-log retention (run by the maintenance timer). */
+  readonly controlsJob: ControlsJob;
   /** SMART App Launch and Backend Services: clients, grants, signing keys, client assertions (src/oauth/). */
   readonly oauth: OAuthServices;
   /** Present when REDIS_URL is set: shared throttling across instances. */
@@ -114,7 +120,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   const oauth = createOAuthServices({ db, config, credentials, keys: accountServices.portal.keys, now: options.now });
   const tokens = tokenService({
     key: accountServices.portal.keys.derive(TOKEN_KEY_PURPOSE),
-    isLive: (subject, patientId) => oauth.isLive(subject, patientId),
+    isLive: (subject, patientId, issuedAt) => oauth.isLive(subject, patientId, issuedAt),
     now: options.now,
   });
   // Revoking a grant drops cached trust in its tokens at once, as deleting a credential does.
@@ -124,6 +130,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
     return () => (a(), b());
   };
   const verifyClient = withClientVerifyCache((key, secret) => credentials.verify(key, secret), credentials.onChange, { now: options.now });
+  const notices = noticeService({
+    db, accounts: accountServices.portal.accounts, mailer: accountServices.portal.mailer, logger, publicUrl: config.publicUrl, now: options.now,
+  });
+  accountServices.accessLog.onWritten(async (batch) => {
+    for (const a of batch) {
+      await notices.recordUse({ patientId: a.patientId, subjectId: a.credentialId, kind: 'credential' }, a.ip, async () => (await credentials.get(a.credentialId))?.name);
+    }
+  });
   const redis = config.redisUrl ? openRedis(config.redisUrl, logger) : undefined;
   const authThrottle =
     options.authThrottle ??
@@ -135,7 +149,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
     withAuthCache(
-      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens), staffBasicStrategy(staff)]),
+      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens, undefined, accountServices.credentials), staffBasicStrategy(staff)]),
       onAccessChange,
       { now: options.now },
     ),
@@ -159,6 +173,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
     oauth,
     redis,
     bulk: createBulkExports(db, logger, { ttlMs: config.exportTtlHours * 3_600_000, now: options.now, ...options.bulk }),
+    notices,
+    controlsJob: controlsJob({ db, settings: accountServices.portal.settings, notices, now: options.now }),
     ...accountServices,
     async close() {
       // Pending access-log entries reach the database before it closes.

@@ -8,9 +8,23 @@ export const EDITIONS: readonly PortalEdition[] = ['basic', 'premium'];
 export interface PracticeSettings {
   edition: PortalEdition;
   practiceName: string;
+  /** Longest lifetime a patient may give API credentials, in days; null = no cap ("never" allowed). */
+  credentialMaxDays: number | null;
+  /** Credentials unused for this many days expire by themselves; null = never. */
+  credentialIdleDays: number | null;
+  /** How long the API access log is kept, in days (HIPAA's six-year horizon by default). */
+  accessLogRetentionDays: number;
 }
 
-const DEFAULTS: PracticeSettings = { edition: 'basic', practiceName: 'ChartKey Practice' };
+const DEFAULTS: PracticeSettings = {
+  edition: 'basic', practiceName: 'ChartKey Practice', credentialMaxDays: null, credentialIdleDays: null, accessLogRetentionDays: 6 * 366,
+};
+
+/** A positive whole number of days from a stored setting, or undefined. */
+function days(value: string | undefined): number | undefined {
+  const n = value === undefined ? NaN : Number(value);
+  return Number.isInteger(n) && n > 0 && n <= 100 * 366 ? n : undefined;
+}
 
 export function settingsService(db: Db, options: { now?: () => number } = {}) {
   const now = options.now ?? Date.now;
@@ -22,7 +36,18 @@ export function settingsService(db: Db, options: { now?: () => number } = {}) {
       return {
         edition: EDITIONS.includes(edition as PortalEdition) ? (edition as PortalEdition) : DEFAULTS.edition,
         practiceName: map.get('practice_name') || DEFAULTS.practiceName,
+        credentialMaxDays: days(map.get('credential_max_days')) ?? DEFAULTS.credentialMaxDays,
+        credentialIdleDays: days(map.get('credential_idle_days')) ?? DEFAULTS.credentialIdleDays,
+        accessLogRetentionDays: days(map.get('access_log_retention_days')) ?? DEFAULTS.accessLogRetentionDays,
       };
+    },
+
+    /** Patient-control limits (null clears a cap). */
+    async setCredentialLimits(limits: { maxDays?: number | null; idleDays?: number | null; retentionDays?: number }, by: string): Promise<void> {
+      const at = now();
+      if (limits.maxDays !== undefined) await put(db, 'credential_max_days', String(limits.maxDays ?? ''), by, at);
+      if (limits.idleDays !== undefined) await put(db, 'credential_idle_days', String(limits.idleDays ?? ''), by, at);
+      if (limits.retentionDays !== undefined) await put(db, 'access_log_retention_days', String(limits.retentionDays), by, at);
     },
 
     async setEdition(edition: PortalEdition, by: string): Promise<void> {

@@ -9,6 +9,7 @@ import { appRoutes } from './app-routes.js';
 import { requireStaff } from './current.js';
 import { groupRoutes } from './group-routes.js';
 import { patientRoutes } from './patient-routes.js';
+import { sensitiveRoutes } from './sensitive-routes.js';
 import { AdminLoginPage, AuditPage, SettingsPage } from './views/misc-pages.js';
 import { EDITIONS, type PortalEdition } from '../accounts/settings.js';
 import type { AuditEvent } from '../audit/audit-log.js';
@@ -79,6 +80,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: Servic
   await app.register(patientRoutes, { prefix: '/patients', services, config });
   await app.register(appRoutes, { prefix: '/apps', services, config });
   await app.register(groupRoutes, { prefix: '/groups', services, config });
+  await app.register(sensitiveRoutes, { prefix: '/patients', services, config });
 }
 
 function apiAccessAsEvents(page: Awaited<ReturnType<Services['accessLog']['list']>>): { events: AuditEvent[]; more: boolean } {

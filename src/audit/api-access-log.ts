@@ -20,6 +20,8 @@ export interface ApiAccess {
   /** Resources returned. */
   count: number;
   ip?: string | null;
+  /** The HTTP status answered (absent for entries logged before it was recorded). */
+  status?: number | null;
 }
 
 export interface AccessLogOptions {
@@ -47,6 +49,7 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
   const maxPending = options.maxPending ?? 100_000;
   let failures = 0;
   let closing = false;
+  const written = new Set<(batch: ApiAccess[]) => Promise<void>>();
 
   const write = async (batch: ApiAccess[]) => {
     const last = new Map<string, number>();
@@ -56,9 +59,11 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
       for (let i = 0; i < batch.length; i += 100) {
         const chunk = batch.slice(i, i + 100);
         await tx.run(
-          'INSERT INTO api_access_log (credential_id, patient_id, at, interaction, resource_type, resource_count, ip) VALUES ' +
-            chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', '),
-          chunk.flatMap((a) => [a.credentialId, a.patientId, a.at, a.interaction.slice(0, 64), a.resourceType?.slice(0, 64) ?? null, a.count, a.ip?.slice(0, 64) ?? null]),
+          'INSERT INTO api_access_log (credential_id, patient_id, at, interaction, resource_type, resource_count, ip, status) VALUES ' +
+            chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', '),
+          chunk.flatMap((a) => [
+            a.credentialId, a.patientId, a.at, a.interaction.slice(0, 64), a.resourceType?.slice(0, 64) ?? null, a.count, a.ip?.slice(0, 64) ?? null, a.status ?? null,
+          ]),
         );
       }
       for (const [id, at] of last) {
@@ -67,6 +72,7 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
         await tx.run(`UPDATE ${table} SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`, [at, id, at]);
       }
     });
+    for (const listener of written) await listener(batch);
   };
 
   const flush = (): Promise<void> => {
@@ -107,6 +113,22 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
     },
 
     flush,
+
+    /** Called after each batch is stored (off the request path): first-use and new-network notices. */
+    onWritten(listener: (batch: ApiAccess[]) => Promise<void>): () => void {
+      written.add(listener);
+      return () => written.delete(listener);
+    },
+
+    /** One credential's (or grant's) calls, newest first, paged by seq (activity page and CSV). */
+    async forCredential(credentialId: string, page: { before?: number; limit?: number } = {}): Promise<{ entries: Array<ApiAccess & { seq: number }>; more: boolean }> {
+      const limit = Math.min(Math.max(page.limit ?? 50, 1), 100_000);
+      const rows = await db.all<Row>(
+        `${SELECT} WHERE credential_id = ?${page.before ? ' AND seq < ?' : ''} ORDER BY seq DESC LIMIT ?`,
+        page.before ? [credentialId, page.before, limit + 1] : [credentialId, limit + 1],
+      );
+      return { entries: rows.slice(0, limit).map(toAccess), more: rows.length > limit };
+    },
 
     /** The most recent accesses of one credential (newest first). */
     async recent(credentialId: string, limit = 10): Promise<ApiAccess[]> {
@@ -160,14 +182,15 @@ interface Row {
   resource_type: string | null;
   resource_count: number;
   ip: string | null;
+  status: number | null;
 }
 
-const SELECT = 'SELECT seq, credential_id, patient_id, at, interaction, resource_type, resource_count, ip FROM api_access_log';
+const SELECT = 'SELECT seq, credential_id, patient_id, at, interaction, resource_type, resource_count, ip, status FROM api_access_log';
 
 /** Rows leave this module only through this mapper. */
 function toAccess(r: Row): ApiAccess & { seq: number } {
   return {
     seq: Number(r.seq), credentialId: r.credential_id, patientId: r.patient_id, at: Number(r.at), interaction: r.interaction,
-    resourceType: r.resource_type, count: Number(r.resource_count), ip: r.ip,
+    resourceType: r.resource_type, count: Number(r.resource_count), ip: r.ip, status: r.status == null ? null : Number(r.status),
   };
 }

@@ -17,6 +17,8 @@ export type AuditAction =
   | 'portal.disable'
   | 'credential.create'
   | 'credential.delete'
+  | 'credential.replace-secret'
+  | 'resource.mark-sensitive'
   | 'settings.change'
   | 'staff.create'
   | 'group.create'
@@ -33,7 +35,7 @@ export type AuditAction =
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'signin.success', 'signin.failure', 'signin.throttled', 'signout', 'password.change', 'portal.enable', 'portal.invite',
-  'portal.activate', 'portal.disable', 'credential.create', 'credential.delete', 'settings.change', 'staff.create', 'group.create', 'api.access',
+  'portal.activate', 'portal.disable', 'credential.create', 'credential.delete', 'credential.replace-secret', 'resource.mark-sensitive', 'settings.change', 'staff.create', 'group.create', 'api.access',
   'app.register', 'app.remove', 'app.authorize', 'app.deny', 'app.revoke', 'keys.rotate',
   'fhir.create', 'fhir.update', 'fhir.delete',
 ];

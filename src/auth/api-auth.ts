@@ -2,7 +2,7 @@ import type { CredentialService } from './credentials.js';
 import type { AuthStrategy } from './authenticate.js';
 import type { FailureThrottle } from './failure-throttle.js';
 import { AuthError, type Authenticate } from './principal.js';
-import { allScope, patientScope } from '../fhir/scope.js';
+import { allScope, patientScope, withSensitivity, type PatientScope } from '../fhir/scope.js';
 import { systemReadableTypes } from './permissions.js';
 import { DEFAULT_SCOPE, narrowingOf } from './scopes.js';
 import { SYSTEM_SUBJECT_PREFIX, type TokenService } from './tokens.js';
@@ -18,14 +18,25 @@ export function credentialBasicStrategy(credentials: CredentialService): AuthStr
     if (header.scheme !== 'basic' || !KEY_SHAPE.test(header.user)) return undefined;
     const verified = await credentials.verify(header.user, header.password);
     if (!verified) throw new AuthError('invalid', 'Invalid client credentials');
+    const granted = verified.grantedScope ?? DEFAULT_SCOPE;
     return {
       kind: 'patient',
       patientId: verified.patientId,
       credentialId: verified.credentialId,
-      scope: patientScope(verified.patientId),
-      grantedScopes: DEFAULT_SCOPE,
+      scope: grantedScope(verified.patientId, granted, verified.includeSensitive ?? false),
+      grantedScopes: granted,
     };
   };
+}
+
+/**
+ * The data scope of a granted SMART scope string: the same conversion for a generated
+ * credential (its chosen categories are stored as a scope string) and a token, so what a
+ * credential shares is enforced exactly like a SMART grant. Sensitive resources are left
+ * out unless the patient chose to include them (Patient controls).
+ */
+export function grantedScope(patientId: string, granted: string, includeSensitive: boolean): PatientScope {
+  return withSensitivity(patientScope(patientId, narrowingOf(granted)), !includeSensitive);
 }
 
 /**
@@ -34,7 +45,11 @@ export function credentialBasicStrategy(credentials: CredentialService): AuthStr
  * patient's record within its granted scopes; a practice system's token (`sys:` subject)
  * sees every patient within its `system/` scopes.
  */
-export function bearerStrategy(tokens: TokenService, systemClientName: (clientId: string) => string = (id) => id): AuthStrategy {
+export function bearerStrategy(
+  tokens: TokenService,
+  systemClientName: (clientId: string) => string = (id) => id,
+  credentials?: Pick<CredentialService, 'liveState'>,
+): AuthStrategy {
   return async (_req, header) => {
     if (header.scheme !== 'bearer') return undefined;
     const owner = await tokens.verify(header.token);
@@ -44,11 +59,14 @@ export function bearerStrategy(tokens: TokenService, systemClientName: (clientId
       const clientId = owner.credentialId.slice(SYSTEM_SUBJECT_PREFIX.length);
       return { kind: 'system', clientId, clientName: systemClientName(clientId), scope: allScope(systemReadableTypes(owner.scope)), grantedScopes: owner.scope, expiresAt: owner.expiresAt };
     }
+    // Whether sensitive resources are shared is the generated credential's setting, not the
+    // token's; a token that does not come from one (a SMART grant) never includes them.
+    const state = credentials && (await credentials.liveState(owner.credentialId, owner.patientId));
     return {
       kind: 'patient',
       patientId: owner.patientId,
       credentialId: owner.credentialId,
-      scope: patientScope(owner.patientId, narrowingOf(owner.scope)),
+      scope: grantedScope(owner.patientId, owner.scope, state?.includeSensitive ?? false),
       grantedScopes: owner.scope,
       expiresAt: owner.expiresAt,
     };

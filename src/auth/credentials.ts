@@ -19,11 +19,32 @@ export interface ApiCredential {
   createdAt: number;
   lastUsedAt: number | null;
   suspended: boolean;
+  /** What it shares, as a granted SMART scope string; null = the whole record (DEFAULT_SCOPE). */
+  grantedScope: string | null;
+  /** Whether resources labelled sensitive are shared (psychotherapy notes never are). */
+  includeSensitive: boolean;
+  /** When it stops working by itself (ms since the epoch); null = never. */
+  expiresAt: number | null;
+  /** Past its expiry: refused like a deleted credential, still listed (as expired). */
+  expired: boolean;
+  /** Set once deleted (its activity stays readable). */
+  revokedAt: number | null;
+}
+
+/** What a credential may share, chosen when it is generated (Patient controls). */
+export interface CredentialChoices {
+  grantedScope?: string | null;
+  includeSensitive?: boolean;
+  /** Lifetime in days from now; null or absent = never expires. */
+  expiresInDays?: number | null;
 }
 
 export interface VerifiedCredential {
   credentialId: string;
   patientId: string;
+  /** The credential's granted SMART scope string; undefined = the whole record. */
+  grantedScope?: string;
+  includeSensitive?: boolean;
 }
 
 export type CredentialChange =
@@ -31,7 +52,7 @@ export type CredentialChange =
   | { kind: 'suspended'; patientId: string; credentialIds: string[] };
 
 export class CredentialError extends Error {
-  constructor(readonly code: 'bad_name', message: string) {
+  constructor(readonly code: 'bad_name' | 'bad_choice', message: string) {
     super(message);
     this.name = 'CredentialError';
   }
@@ -50,11 +71,20 @@ interface Row {
   created_at: number;
   last_used_at: number | null;
   suspended: number;
+  granted_scope: string | null;
+  include_sensitive: number;
+  expires_at: number | null;
+  revoked_at: number | null;
 }
 
-const COLUMNS = 'c.id, c.patient_id, c.account_id, c.name, c.client_key, c.created_at, c.last_used_at, c.suspended';
+const COLUMNS =
+  'c.id, c.patient_id, c.account_id, c.name, c.client_key, c.created_at, c.last_used_at, c.suspended, c.granted_scope, c.include_sensitive, c.expires_at, c.revoked_at';
 
-function toCredential(row: Row): ApiCredential {
+/** The time a replaced secret keeps working when the patient chooses the overlap (SPEC: at most 24 hours). */
+export const SECRET_GRACE_MS = 24 * 3600_000;
+
+function toCredential(row: Row, at: number): ApiCredential {
+  const expiresAt = row.expires_at == null ? null : Number(row.expires_at);
   return {
     id: row.id,
     patientId: row.patient_id,
@@ -64,6 +94,11 @@ function toCredential(row: Row): ApiCredential {
     createdAt: Number(row.created_at),
     lastUsedAt: row.last_used_at == null ? null : Number(row.last_used_at),
     suspended: Boolean(row.suspended),
+    grantedScope: row.granted_scope ?? null,
+    includeSensitive: Boolean(row.include_sensitive),
+    expiresAt,
+    expired: expiresAt !== null && expiresAt <= at,
+    revokedAt: row.revoked_at == null ? null : Number(row.revoked_at),
   };
 }
 
@@ -86,27 +121,74 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
 
   return {
     /** Creates a credential. The returned secret is the only copy in the clear; show it once. */
-    async create(patientId: string, accountId: string, name: string, redirectUris: readonly string[] = []): Promise<{ credential: ApiCredential; key: string; secret: string }> {
+    async create(
+      patientId: string,
+      accountId: string,
+      name: string,
+      redirectUris: readonly string[] = [],
+      choices: CredentialChoices = {},
+    ): Promise<{ credential: ApiCredential; key: string; secret: string }> {
       const clean = normalizeCredentialName(name);
       const key = randomAlphanumeric(KEY_LENGTH);
       const secret = randomAlphanumeric(KEY_LENGTH);
-      const row: Row = { id: randomUUID(), patient_id: patientId, account_id: accountId, name: clean, client_key: key, created_at: now(), last_used_at: null, suspended: 0 };
+      const row: Row = {
+        id: randomUUID(), patient_id: patientId, account_id: accountId, name: clean, client_key: key, created_at: now(), last_used_at: null, suspended: 0,
+        granted_scope: choices.grantedScope ?? null, include_sensitive: choices.includeSensitive ? 1 : 0, expires_at: choices.expiresInDays ? now() + choices.expiresInDays * 86_400_000 : null, revoked_at: null,
+      };
       await db.run(
-        'INSERT INTO api_credentials (id, patient_id, account_id, name, client_key, secret_hash, created_at, redirect_uris) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [row.id, patientId, accountId, clean, key, hashSecret(secret).toString('base64'), row.created_at, redirectUris.length > 0 ? JSON.stringify(redirectUris) : null],
+        `INSERT INTO api_credentials (id, patient_id, account_id, name, client_key, secret_hash, created_at, redirect_uris, granted_scope, include_sensitive, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          row.id, patientId, accountId, clean, key, hashSecret(secret).toString('base64'), row.created_at, redirectUris.length > 0 ? JSON.stringify(redirectUris) : null,
+          row.granted_scope, row.include_sensitive, row.expires_at,
+        ],
       );
-      return { credential: toCredential(row), key, secret };
+      return { credential: toCredential(row, now()), key, secret };
     },
 
-    /** The patient's live (not deleted) credentials, newest first. */
+    /** The patient's credentials that are not deleted (expired ones included, marked), newest first. */
     async list(patientId: string): Promise<ApiCredential[]> {
       const rows = await db.all<Row>(`SELECT ${COLUMNS} FROM api_credentials c WHERE c.patient_id = ? AND c.revoked_at IS NULL ORDER BY c.created_at DESC, c.id`, [patientId]);
-      return rows.map(toCredential);
+      const at = now();
+      return rows.map((r) => toCredential(r, at));
     },
 
     async get(id: string): Promise<ApiCredential | undefined> {
       const row = await db.get<Row>(`SELECT ${COLUMNS} FROM api_credentials c WHERE c.id = ? AND c.revoked_at IS NULL`, [id]);
-      return row && toCredential(row);
+      return row && toCredential(row, now());
+    },
+
+    /** A credential of this patient, deleted or not (its activity outlives it). */
+    async getForPatient(id: string, patientId: string): Promise<ApiCredential | undefined> {
+      const row = await db.get<Row>(`SELECT ${COLUMNS} FROM api_credentials c WHERE c.id = ? AND c.patient_id = ?`, [id, patientId]);
+      return row && toCredential(row, now());
+    },
+
+    /**
+     * Replace secret: a new secret for the same key, returned once. The old one keeps
+     * working until `graceUntil` (at most SECRET_GRACE_MS from now), or stops at once —
+     * and then so do the access tokens issued before now. Only the owner's live credential.
+     */
+    async replaceSecret(id: string, patientId: string, keepOld: boolean): Promise<{ credential: ApiCredential; secret: string } | undefined> {
+      const row = await db.get<Row & { secret_hash: string }>(
+        `SELECT ${COLUMNS}, c.secret_hash FROM api_credentials c WHERE c.id = ? AND c.patient_id = ? AND c.revoked_at IS NULL`,
+        [id, patientId],
+      );
+      const at = now();
+      if (!row || (row.expires_at != null && Number(row.expires_at) <= at)) return undefined;
+      const secret = randomAlphanumeric(KEY_LENGTH);
+      const fresh = hashSecret(secret).toString('base64');
+      if (keepOld) {
+        await db.run('UPDATE api_credentials SET secret_hash = ?, previous_secret_hash = ?, previous_secret_until = ? WHERE id = ?', [fresh, row.secret_hash, at + SECRET_GRACE_MS, id]);
+      } else {
+        await db.run(
+          'UPDATE api_credentials SET secret_hash = ?, previous_secret_hash = NULL, previous_secret_until = NULL, tokens_valid_from = ? WHERE id = ?',
+          [fresh, at, id],
+        );
+        // Drops every trusted entry for it in this process: the old secret fails on the next call.
+        emit({ kind: 'revoked', credentialId: id, patientId });
+      }
+      return { credential: toCredential(row, at), secret };
     },
 
     /**
@@ -119,7 +201,7 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
       const changed = await db.run('UPDATE api_credentials SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL', [now(), by, id]);
       if (!changed) return undefined;
       emit({ kind: 'revoked', credentialId: id, patientId: row.patient_id });
-      return toCredential(row);
+      return toCredential(row, now());
     },
 
     /** Portal disabled: every credential of the patient stops working at once. */
@@ -146,16 +228,30 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
         timingSafeEqual(presented, decoy);
         return undefined;
       }
-      const row = await db.get<{ id: string; patient_id: string; secret_hash: string; suspended: number; status: string | null }>(
-        `SELECT c.id, c.patient_id, c.secret_hash, c.suspended, a.status FROM api_credentials c
+      const row = await db.get<{
+        id: string; patient_id: string; secret_hash: string; suspended: number; status: string | null; granted_scope: string | null;
+        include_sensitive: number; expires_at: number | null; previous_secret_hash: string | null; previous_secret_until: number | null;
+      }>(
+        `SELECT c.id, c.patient_id, c.secret_hash, c.suspended, a.status, c.granted_scope, c.include_sensitive, c.expires_at,
+                c.previous_secret_hash, c.previous_secret_until FROM api_credentials c
          LEFT JOIN portal_accounts a ON a.id = c.account_id
          WHERE c.client_key = ? AND c.revoked_at IS NULL`,
         [key],
       );
+      const at = now();
       const stored = row ? Buffer.from(row.secret_hash, 'base64') : decoy;
-      const match = stored.length === presented.length && timingSafeEqual(stored, presented);
+      let match = stored.length === presented.length && timingSafeEqual(stored, presented);
+      // A replaced secret, during the overlap the patient chose (compared in constant time too).
+      const previous = row?.previous_secret_hash && Number(row.previous_secret_until) > at ? Buffer.from(row.previous_secret_hash, 'base64') : decoy;
+      match = (previous.length === presented.length && timingSafeEqual(previous, presented) && previous !== decoy) || match;
       if (!row || !match || row.suspended || row.status !== 'active') return undefined;
-      return { credentialId: row.id, patientId: row.patient_id };
+      if (row.expires_at != null && Number(row.expires_at) <= at) return undefined;
+      return {
+        credentialId: row.id,
+        patientId: row.patient_id,
+        ...(row.granted_scope ? { grantedScope: row.granted_scope } : {}),
+        ...(row.include_sensitive ? { includeSensitive: true } : {}),
+      };
     },
 
     /**
@@ -163,14 +259,27 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
      * active — and, when `patientId` is given, belongs to that patient. Tokens issued from
      * the credential are checked with it on every call (behind the one-second auth cache).
      */
-    async isLive(credentialId: string, patientId?: string): Promise<boolean> {
-      const live = `SELECT 1 AS ok FROM api_credentials c JOIN portal_accounts a ON a.id = c.account_id
+    async isLive(credentialId: string, patientId?: string, issuedAt?: number): Promise<boolean> {
+      return (await this.liveState(credentialId, patientId, issuedAt)) !== undefined;
+    },
+
+    /**
+     * isLive's answer with what the credential shares: undefined when it does not work
+     * (deleted, suspended, expired, account inactive — or, for a token issued at
+     * `issuedAt`, when its secret was since cut at once).
+     */
+    async liveState(credentialId: string, patientId?: string, issuedAt?: number): Promise<{ grantedScope?: string; includeSensitive: boolean } | undefined> {
+      const live = `SELECT c.granted_scope, c.include_sensitive, c.expires_at, c.tokens_valid_from FROM api_credentials c JOIN portal_accounts a ON a.id = c.account_id
          WHERE c.id = ? AND c.revoked_at IS NULL AND c.suspended = 0 AND a.status = 'active'`;
+      type LiveRow = { granted_scope: string | null; include_sensitive: number; expires_at: number | null; tokens_valid_from: number | null };
       const row =
         patientId === undefined
-          ? await db.get<{ ok: number }>(live, [credentialId])
-          : await db.get<{ ok: number }>(`${live} AND c.patient_id = ?`, [credentialId, patientId]);
-      return Boolean(row);
+          ? await db.get<LiveRow>(live, [credentialId])
+          : await db.get<LiveRow>(`${live} AND c.patient_id = ?`, [credentialId, patientId]);
+      if (!row) return undefined;
+      if (row.expires_at != null && Number(row.expires_at) <= now()) return undefined;
+      if (issuedAt !== undefined && row.tokens_valid_from != null && issuedAt < Number(row.tokens_valid_from)) return undefined;
+      return { ...(row.granted_scope ? { grantedScope: row.granted_scope } : {}), includeSensitive: Boolean(row.include_sensitive) };
     },
 
     /**
@@ -182,8 +291,8 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
       if (!KEY_RE.test(key)) return undefined;
       const row = await db.get<{ id: string; patient_id: string; name: string; redirect_uris: string | null; created_at: number }>(
         `SELECT c.id, c.patient_id, c.name, c.redirect_uris, c.created_at FROM api_credentials c JOIN portal_accounts a ON a.id = c.account_id
-         WHERE c.client_key = ? AND c.revoked_at IS NULL AND c.suspended = 0 AND a.status = 'active'`,
-        [key],
+         WHERE c.client_key = ? AND c.revoked_at IS NULL AND c.suspended = 0 AND a.status = 'active' AND (c.expires_at IS NULL OR c.expires_at > ?)`,
+        [key, now()],
       );
       if (!row) return undefined;
       return { credentialId: row.id, patientId: row.patient_id, name: row.name, redirectUris: row.redirect_uris ? (JSON.parse(row.redirect_uris) as string[]) : [], createdAt: Number(row.created_at) };

@@ -78,7 +78,7 @@ export interface TokenServiceDeps {
   /** HMAC-SHA-256 key: `serverKeys.derive(TOKEN_KEY_PURPOSE)`, the same on every instance sharing the database. */
   key: Buffer;
   /** Whether the credential still works for that patient (not deleted, not suspended, portal account active). */
-  isLive(credentialId: string, patientId: string): Promise<boolean>;
+  isLive(credentialId: string, patientId: string, issuedAt: number): Promise<boolean>;
   now?: () => number;
 }
 
@@ -136,7 +136,7 @@ export function tokenService(deps: TokenServiceDeps) {
       const owner = parsePayload(Buffer.from(shape[1], 'base64url'));
       if (!owner) return undefined;
       if (owner.expiresAt <= now()) return 'expired';
-      return (await deps.isLive(owner.credentialId, owner.patientId)) ? owner : undefined;
+      return (await deps.isLive(owner.credentialId, owner.patientId, owner.issuedAt)) ? owner : undefined;
     },
   };
 }

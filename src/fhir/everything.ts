@@ -8,7 +8,7 @@ const PAGE = 100;
  * the shared resources it references, then the Provenance of its resources. Memory stays flat however large the record is.
  * https://hl7.org/fhir/R4/patient-operation-everything.html
  */
-export async function* everythingBundle(db: Db, scope: PatientScope, baseUrl: string, selfUrl: string): AsyncGenerator<string> {
+export async function* everythingBundle(db: Db, scope: PatientScope, baseUrl: string, selfUrl: string, staff = false): AsyncGenerator<string> {
   yield `{"resourceType":"Bundle","type":"searchset","link":[{"relation":"self","url":${JSON.stringify(selfUrl)}}],"entry":[`;
   let first = true;
   const entry = (row: { type: string; id: string; content: string }) => {
@@ -18,13 +18,13 @@ export async function* everythingBundle(db: Db, scope: PatientScope, baseUrl: st
   };
   let after = 0;
   for (;;) {
-    const q = everythingQueries(scope, after, PAGE).compartment;
+    const q = everythingQueries(scope, after, PAGE, staff).compartment;
     const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
     if (rows.length > 0) yield rows.map(entry).join('');
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1].seq;
   }
-  const { shared, provenance } = everythingQueries(scope, 0, 0);
+  const { shared, provenance } = everythingQueries(scope, 0, 0, staff);
   for (const q of [shared, provenance]) {
     const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
     for (let i = 0; i < rows.length; i += PAGE) yield rows.slice(i, i + PAGE).map(entry).join('');

@@ -1,6 +1,7 @@
 import type { SqlValue } from '../db/db.js';
 import { indexResource } from './search/indexer.js';
 import { normalizeCode } from './search/normalize.js';
+import { isPsychotherapyNote, isSensitive, PSYCHOTHERAPY_NOTE, SENSITIVE_LABELS } from './sensitivity.js';
 import type { SearchRegistry } from './search/types.js';
 
 /**
@@ -77,6 +78,12 @@ function isIterable(v: unknown): v is Iterable<string> {
   return typeof v === 'object' && v !== null && Symbol.iterator in v;
 }
 
+/** The same patient scope, leaving sensitive resources out (or not). */
+export function withSensitivity(scope: PatientScope, excludeSensitive: boolean): PatientScope {
+  const { excludeSensitive: _old, ...rest } = scope;
+  return Object.freeze(excludeSensitive ? { ...rest, excludeSensitive: true } : rest);
+}
+
 /**
  * A string that identifies what a scope can see, for cache keys: equal keys ⇔ equal
  * visibility. (Ids cannot hold NUL; type lists are sorted by patientScope.)
@@ -136,7 +143,8 @@ export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { s
     });
   }
   if (rowType === undefined || rowType === 'Provenance') {
-    branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)})`, params: [scope.patientId, scope.patientId] });
+    const targets = provenanceTargetsShared(scope, alias);
+    branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)}${targets.sql})`, params: [scope.patientId, scope.patientId, ...targets.params] });
   }
   const any = branches.length === 1 ? branches[0].sql : `(${branches.map((b) => b.sql).join(' OR ')})`;
   return { sql: `(${any}${types.sql})`, params: [...branches.flatMap((b) => b.params), ...types.params] };
@@ -157,6 +165,21 @@ function provenanceOfPatient(alias: string): string {
     `SELECT 1 FROM refs f${n} JOIN resources t${n} ON t${n}.type = f${n}.target_type AND t${n}.id = f${n}.target_id` +
     ` JOIN compartment c${n} ON c${n}.res = t${n}.seq WHERE f${n}.res = ${alias}.seq`;
   return `EXISTS (${inCompartment('4')} AND c4.patient = ?) AND NOT EXISTS (${inCompartment('5')} AND c5.patient <> ?)`;
+}
+
+/**
+ * A Provenance names its targets: it is visible only while every target it names is (a
+ * narrowed scope must not learn the id of a resource it does not share, and a
+ * psychotherapy note is hidden from every patient scope). Leading ' AND '.
+ */
+function provenanceTargetsShared(scope: PatientScope, alias: string): { sql: string; params: SqlValue[] } {
+  const inner = accessRestriction(scope, 't6');
+  return {
+    sql:
+      ` AND NOT EXISTS (SELECT 1 FROM idx_reference x6 JOIN resources t6 ON t6.type = x6.target_type AND t6.id = x6.target_id` +
+      ` WHERE x6.res = ${alias}.seq AND x6.param = 'target' AND NOT (1=1${inner.sql}))`,
+    params: inner.params,
+  };
 }
 
 /**
@@ -189,7 +212,29 @@ function accessRestriction(scope: Scope, alias: string): { sql: string; params: 
       ` AND (${alias}.type <> ? OR EXISTS (SELECT 1 FROM idx_token ct WHERE ct.res = ${alias}.seq AND ct.param = 'category'` +
       ` AND (${match.length > 0 ? match.join(' OR ') : '1=0'})))`;
   }
-  return { sql, params };
+  const labels = labelRestriction(scope);
+  return { sql: sql + labels.sql.replace(/\$ALIAS/g, alias), params: [...params, ...labels.params] };
+}
+
+/**
+ * Sensitivity labels (src/fhir/sensitivity.ts), read from the `_security` token rows the
+ * indexer writes with every version: a psychotherapy note is never in a patient scope; with
+ * `excludeSensitive`, no sensitive resource is. One NOT EXISTS over the resource's own
+ * index rows (idx_token_res): a few index entries per candidate row.
+ */
+function labelRestriction(scope: PatientScope): { sql: string; params: SqlValue[] } {
+  const labels: Array<[string, readonly string[]]> = scope.excludeSensitive
+    ? Object.entries(SENSITIVE_LABELS)
+    : [[PSYCHOTHERAPY_NOTE.system, [PSYCHOTHERAPY_NOTE.code]]];
+  const params: SqlValue[] = [];
+  const any = labels.map(([system, codes]) => {
+    params.push(system, ...codes.map((c) => normalizeCode(c)));
+    return `(z.system = ? AND z.code IN (${codes.map(() => '?').join(', ')}))`;
+  });
+  return {
+    sql: ` AND NOT EXISTS (SELECT 1 FROM idx_token z WHERE z.res = $ALIAS.seq AND z.param = '_security' AND (${any.join(' OR ')}))`,
+    params,
+  };
 }
 
 /**
@@ -202,7 +247,10 @@ function accessRestriction(scope: Scope, alias: string): { sql: string; params: 
  */
 export function versionInScope(scope: Scope, type: string, json: string, deleted: boolean, registry: SearchRegistry): boolean {
   if (scope.kind === 'all' || deleted) return true;
-  const compartments = indexResource(JSON.parse(json) as Record<string, unknown>, registry).compartments;
+  const resource = JSON.parse(json) as Record<string, unknown>;
+  // An earlier version labelled sensitive (or a psychotherapy note) stays hidden as the current one would.
+  if (isPsychotherapyNote(resource) || (scope.excludeSensitive && isSensitive(resource))) return false;
+  const compartments = indexResource(resource, registry).compartments;
   if (compartments.includes(scope.patientId)) return true;
   return compartments.length === 0 && SHARED_TYPES.includes(type);
 }
@@ -213,10 +261,12 @@ export function versionInScope(scope: Scope, type: string, json: string, deleted
  * compartment itself (keyset-paged on seq) and the shared resources it references, with the
  * Provenance of its resources. They select exactly what scopePredicate(patientScope(id)) admits.
  */
-export function everythingQueries(scope: PatientScope, afterSeq: number, limit: number) {
+export function everythingQueries(scope: PatientScope, afterSeq: number, limit: number, staff = false) {
   const { patientId } = scope;
   const shared = SHARED_TYPES.map(() => '?').join(', ');
-  const only = accessRestriction(scope, 'r');
+  // Staff ask for a patient's $everything through that patient's scope, but no label hides anything from them.
+  const only = staff ? { sql: '', params: [] } : accessRestriction(scope, 'r');
+  const targets = staff ? { sql: '', params: [] } : provenanceTargetsShared(scope, 'r');
   return {
     compartment: {
       sql:
@@ -241,8 +291,8 @@ export function everythingQueries(scope: PatientScope, afterSeq: number, limit: 
         'SELECT f.res FROM compartment c JOIN resources t ON t.seq = c.res' +
         ' JOIN refs f ON f.target_type = t.type AND f.target_id = t.id WHERE c.patient = ?)' +
         " AND r.type = 'Provenance' AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)" +
-        ` AND ${provenanceOfPatient('r')}${only.sql} ORDER BY r.seq`,
-      params: [patientId, patientId, patientId, ...only.params] as SqlValue[],
+        ` AND ${provenanceOfPatient('r')}${only.sql}${targets.sql} ORDER BY r.seq`,
+      params: [patientId, patientId, patientId, ...only.params, ...targets.params] as SqlValue[],
     },
   };
 }

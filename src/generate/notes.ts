@@ -37,8 +37,7 @@ export interface Note {
 }
 
 /** Adds a DocumentReference carrying `text` (inline base64 and a stable url). */
-export function addNote(ctx: PatientContext, visit: Visit, type: NoteType, text: string, author: Staff, at = visit.end): Note {
-  const id = ctx.rng.uuid();
+export function addNote(ctx: PatientContext, visit: Visit, type: NoteType, text: string, author: Staff, at = visit.end, id = ctx.rng.uuid()): Note {
   const url = `${ID_SYSTEMS.notes}/${id}.txt`;
   const code = NOTE_TYPES[type];
   const header = `${code[2]}\nPatient: ${ctx.demo.display}\nDate: ${ctx.dateTime(at)}\nAuthor: ${author.display}\n\n`;

@@ -5,7 +5,8 @@
  * ProvenanceTransmitter, https://hl7.org/fhir/us/core/STU6.1/StructureDefinition-us-core-provenance.html).
  */
 import type { PatientContext } from './context.js';
-import { cc, coding } from './fhir.js';
+import { cc, coding, profile } from './fhir.js';
+import type { Resource } from './types.js';
 
 /** Types of the patient compartment that carry Provenance (Medication is shared, not included). */
 const TARGET_TYPES = [
@@ -24,9 +25,14 @@ export function addProvenance(ctx: PatientContext, recorded: number): void {
     type: { coding: [coding('usCoreProvType', 'transmitter', 'Transmitter')], text: 'Transmitter' },
     who: ctx.dir.practice.ref,
   };
+  const labelled: Resource[] = [];
   for (const type of TARGET_TYPES) {
-    const list = ctx.byType.get(type);
-    if (!list?.length) continue;
+    const all = ctx.byType.get(type) ?? [];
+    // A resource labelled sensitive gets a Provenance of its own with the same labels: a
+    // Provenance names its targets, so it is hidden exactly when they are (src/generate/sensitive.ts).
+    const list = all.filter((r) => !r.meta?.security);
+    labelled.push(...all.filter((r) => r.meta?.security));
+    if (!list.length) continue;
     ctx.add('Provenance', 'us-core-provenance', {
       target: list.map((r) => ctx.refTo(r)),
       recorded: ctx.instant(recorded),
@@ -34,4 +40,15 @@ export function addProvenance(ctx: PatientContext, recorded: number): void {
       agent: [author, transmitter],
     });
   }
+  for (const r of labelled) {
+    ctx.add('Provenance', 'us-core-provenance', {
+      meta: { ...profileMeta(), security: r.meta!.security },
+      target: [ctx.refTo(r)],
+      recorded: ctx.instant(recorded),
+      activity: cc(['v3DataOperation', 'CREATE', 'create']),
+      agent: [author, transmitter],
+    });
+  }
 }
+
+const profileMeta = () => profile('us-core-provenance');

@@ -11,6 +11,7 @@ import { newImmunizationState } from './immunizations.js';
 import { createPatient, createRelatedPerson } from './patient.js';
 import { Rng } from './prng.js';
 import { addProvenance } from './provenance.js';
+import { addSensitiveRecords } from './sensitive.js';
 import type { Directory } from './providers.js';
 import { SMOKING } from './social.js';
 import type { Bundle } from './types.js';
@@ -131,6 +132,7 @@ export function buildPatientBundle(seed: number, index: number, asOf: number, di
   const team = addCareTeam(ctx, related, [...state.specialists], historyStart);
   addCarePlan(ctx, problems, goals, team, state.lastVisit);
   addCoverage(ctx, related ? ctx.refTo(related) : undefined);
+  addSensitiveRecords(ctx, seed);
   addProvenance(ctx, state.lastVisit + DAY);
   return { resourceType: 'Bundle', id: new Rng(`${seed}/patient/${index}/bundle`).uuid(), type: 'transaction', entry: ctx.entries };
 }

@@ -27,8 +27,8 @@ export interface OAuthClient {
   /** System clients: the scopes they may be granted (space-separated). */
   scope?: string;
   createdAt: number;
-  /** Set when the client is a patient's generated credential. */
-  credential?: { credentialId: string; patientId: string };
+  /** Set when the client is a patient's generated credential (with, under Patient controls, the scope string it was narrowed to). */
+  credential?: { credentialId: string; patientId: string; grantedScope?: string };
 }
 
 export class ClientError extends Error {

@@ -15,7 +15,7 @@ export interface OAuthServices {
   readonly keys: SigningKeys;
   readonly assertions: ClientAssertions;
   /** Whether an access token's subject (credential, grant or system client) still works for that patient. */
-  isLive(subject: string, patientId: string): Promise<boolean>;
+  isLive(subject: string, patientId: string, issuedAt?: number): Promise<boolean>;
 }
 
 export function createOAuthServices(deps: { db: Db; config: Config; credentials: CredentialService; keys: ServerKeys; now?: () => number }): OAuthServices {
@@ -31,10 +31,10 @@ export function createOAuthServices(deps: { db: Db; config: Config; credentials:
     grants,
     keys: signingKeys(db, { encryptionKey: deps.keys.derive('oauth-signing-keys-v1'), now }),
     assertions: clientAssertions(db, { tokenUrl: `${deps.config.publicUrl}/oauth/token`, now }),
-    async isLive(subject, patientId) {
+    async isLive(subject, patientId, issuedAt) {
       if (subject.startsWith(SYSTEM_SUBJECT_PREFIX)) return patientId === NO_PATIENT && clients.isLive(subject.slice(SYSTEM_SUBJECT_PREFIX.length));
       if (isGrantId(subject)) return grants.isLive(subject, patientId);
-      return credentials.isLive(subject, patientId);
+      return credentials.isLive(subject, patientId, issuedAt);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { VerifiedCredential } from '../auth/credentials.js';
 import type { FailureThrottle } from '../auth/failure-throttle.js';
+import { narrowToCredential } from '../auth/credential-grant.js';
 import { grantScopes } from '../auth/scopes.js';
 import { MAX_SCOPE_LENGTH, systemSubject, type TokenService } from '../auth/tokens.js';
 import { authenticateClient, single, type AuthenticatedClient } from './client-auth.js';
@@ -124,9 +125,12 @@ async function clientCredentials(req: TokenRequest, caller: AuthenticatedClient,
     // The seed flow: a patient's generated credential reads its patient's record.
     const scopes = grantScopes(single(req.form, 'scope'), deps.resourceTypes);
     if (!scopes.ok) throw new OAuthError('invalid_scope', 400, `Scope "${scopes.invalid}" cannot be granted to a patient credential`);
-    if (scopes.granted.length > MAX_SCOPE_LENGTH) throw new OAuthError('invalid_scope', 400, `The granted scopes may be at most ${MAX_SCOPE_LENGTH} characters`);
+    // A narrowed credential's token carries no more than the patient chose to share (Patient controls).
+    const granted = narrowToCredential(scopes.granted, client.credential.grantedScope);
+    if (!/patient\//.test(granted)) throw new OAuthError('invalid_scope', 400, 'The requested scopes are not shared by these credentials');
+    if (granted.length > MAX_SCOPE_LENGTH) throw new OAuthError('invalid_scope', 400, `The granted scopes may be at most ${MAX_SCOPE_LENGTH} characters`);
     const { credentialId, patientId } = client.credential;
-    const issued = deps.tokens.issue(credentialId, patientId, scopes.granted);
+    const issued = deps.tokens.issue(credentialId, patientId, granted);
     deps.onIssued?.(credentialId, patientId, req.ip);
     return { access_token: issued.accessToken, token_type: 'Bearer', expires_in: issued.expiresIn, scope: issued.scope, patient: patientId };
   }

@@ -17,6 +17,8 @@ export function startMaintenance(services: Services, intervalMs = INTERVAL_MS): 
       if (sessions > 0) services.logger.debug({ sessions }, 'expired sessions removed');
       const oauth = { ...(await services.oauth.grants.sweep()), assertionJtis: await services.oauth.assertions.prune() };
       if (Object.values(oauth).some((n) => n > 0)) services.logger.debug(oauth, 'expired authorization codes, refresh tokens and assertion ids removed');
+      // Patient controls: expiry reminders, idle expiry, access-log retention.
+      await services.controlsJob.runDue();
     } catch (err) {
       services.logger.warn({ err }, 'maintenance failed');
     }

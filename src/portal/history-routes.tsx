@@ -9,6 +9,7 @@ import { revokeGrant } from '../oauth/app-admin.js';
 import { displayName, requirePatient } from './current.js';
 import { readHistory } from './history-service.js';
 import { ConfirmRevokeAppPage, MAX_REDIRECT_URIS, redirectUriLines } from './views/app-pages.js';
+import { choicesFromForm, defaultChoices, toCredentialChoices } from './credential-choices.js';
 import { ConfirmDeletePage, NewCredentialPage, RevealPage } from './views/credential-pages.js';
 import { HistoryPage } from './views/history-page.js';
 
@@ -20,20 +21,23 @@ export async function portalHistoryRoutes(app: FastifyInstance, opts: { services
   app.get('/history', async (req, reply) => {
     const account = await requirePatient(services, req, reply);
     if (!account) return reply;
-    const [record, list, apps] = await Promise.all([readHistory(services.db, account.patientId), credentials.list(account.patientId), services.oauth.grants.listForPatient(account.patientId)]);
+    const [record, list, apps, notices] = await Promise.all([
+      readHistory(services.db, account.patientId), credentials.list(account.patientId), services.oauth.grants.listForPatient(account.patientId), services.notices.active(account.patientId),
+    ]);
     const items = await Promise.all(
       list.map(async (credential) => ({ credential, recent: await services.accessLog.recent(credential.id, 10), redirectUris: (await credentials.asClient(credential.key))?.redirectUris })),
     );
     const toast = query(req, 'deleted') === '1' ? 'The credentials were deleted.' : query(req, 'removed') === '1' ? 'The app no longer has access to your record.' : undefined;
     // The list changes as credentials are created and used: never serve it from a cache.
     noStore(reply);
-    return sendPage(reply, <HistoryPage csrf={reply.generateCsrf()} who={displayName(account)} record={record} credentials={items} publicUrl={config.publicUrl} toast={toast} apps={apps} />);
+    return sendPage(reply, <HistoryPage csrf={reply.generateCsrf()} who={displayName(account)} record={record} notices={notices} credentials={items} publicUrl={config.publicUrl} toast={toast} apps={apps} />);
   });
 
   app.get('/credentials/new', async (req, reply) => {
     const account = await requirePatient(services, req, reply);
     if (!account) return reply;
-    return sendPage(reply, <NewCredentialPage csrf={reply.generateCsrf()} who={displayName(account)} />);
+    const { credentialMaxDays } = await services.portal.settings.get();
+    return sendPage(reply, <NewCredentialPage csrf={reply.generateCsrf()} who={displayName(account)} choices={defaultChoices(credentialMaxDays)} maxDays={credentialMaxDays} />);
   });
 
   app.post('/credentials', async (req, reply) => {
@@ -41,19 +45,28 @@ export async function portalHistoryRoutes(app: FastifyInstance, opts: { services
     if (!account) return reply;
     const name = field(req.body, 'name');
     const redirectText = field(req.body, 'redirectUris');
+    const choices = choicesFromForm(req.body);
+    const { credentialMaxDays } = await services.portal.settings.get();
     try {
       const redirectUris = [...new Set(redirectUriLines(redirectText).map(checkRedirectUri))];
       if (redirectUris.length > MAX_REDIRECT_URIS) throw new ClientError(`At most ${MAX_REDIRECT_URIS} redirect URIs.`);
-      const { credential, key, secret } = await credentials.create(account.patientId, account.id, name, redirectUris);
+      const chosen = toCredentialChoices(choices, credentialMaxDays);
+      const { credential, key, secret } = await credentials.create(account.patientId, account.id, name, redirectUris, chosen);
       await services.audit.record({
-        actorKind: 'patient', actorId: account.id, action: 'credential.create', patientId: account.patientId, credentialId: credential.id, ip: req.ip, detail: { name: credential.name },
+        actorKind: 'patient', actorId: account.id, action: 'credential.create', patientId: account.patientId, credentialId: credential.id, ip: req.ip,
+        detail: { name: credential.name, categories: choices.categories.length, sensitive: chosen.includeSensitive ?? false, expiresAt: credential.expiresAt },
       });
+      await services.notices.credentialCreated({ patientId: account.patientId, subjectId: credential.id, name: credential.name, kind: 'credential' });
       // The reveal is this POST's own response: there is no URL that shows the values again.
       noStore(reply);
       return sendPage(reply, <RevealPage csrf={reply.generateCsrf()} who={displayName(account)} name={credential.name} keyValue={key} secret={secret} publicUrl={config.publicUrl} />);
     } catch (err) {
       if (!(err instanceof CredentialError || err instanceof ClientError)) throw err;
-      return sendPage(reply, <NewCredentialPage csrf={reply.generateCsrf()} who={displayName(account)} error={err.message} name={name.slice(0, 200)} redirectUris={redirectText.slice(0, MAX_REDIRECT_URIS * 2100)} />, 400);
+      return sendPage(
+        reply,
+        <NewCredentialPage csrf={reply.generateCsrf()} who={displayName(account)} error={err.message} name={name.slice(0, 200)} redirectUris={redirectText.slice(0, MAX_REDIRECT_URIS * 2100)} choices={choices} maxDays={credentialMaxDays} />,
+        400,
+      );
     }
   });
 

@@ -1,4 +1,5 @@
 import type { Db } from '../db/db.js';
+import { everythingQueries, patientScope } from '../fhir/scope.js';
 import type { Resource } from '../fhir/store/types.js';
 import { summarizeRecord, type HistoryRecord } from './history-summary.js';
 
@@ -8,29 +9,33 @@ export const HISTORY_TYPES = [
   'Observation', 'Encounter', 'DocumentReference', 'DiagnosticReport', 'Medication',
 ] as const;
 
-// A generous cap: a patient with more results than this sees the most recent ones.
-const MAX_RESOURCES = 5000;
+const PAGE = 1000;
+// A generous cap: a patient with more results than this sees the first ones stored.
+const MAX_RESOURCES = 20_000;
 
 /**
- * Reads the patient's own record for My History: the resources in their compartment
- * (filled by the store on every write, R4 CompartmentDefinition/patient) plus the
- * Medications those reference. Only this patient's rows can match — the compartment row
- * is the patient's id — so this is the same boundary as the FHIR API's patient scope.
+ * Reads the patient's own record for My History through the scope module — the one place
+ * that decides visibility (docs/architecture.md) — with the patient's own scope: every
+ * record of theirs, sensitive ones included (the page tags them), and the Medications they
+ * reference; never a psychotherapy note (no patient scope holds one).
  */
 export async function readHistory(db: Db, patientId: string): Promise<HistoryRecord> {
-  const types = HISTORY_TYPES.filter((t) => t !== 'Medication');
-  const rows = await db.all<{ type: string; content: string }>(
-    `SELECT r.type, r.content FROM compartment c JOIN resources r ON r.seq = c.res
-     WHERE c.patient = ? AND r.deleted = 0 AND r.type IN (${types.map(() => '?').join(', ')})
-     ORDER BY r.seq DESC LIMIT ?`,
-    [patientId, ...types, MAX_RESOURCES],
-  );
-  const medications = await db.all<{ content: string }>(
-    `SELECT m.content FROM resources m WHERE m.type = 'Medication' AND m.deleted = 0 AND EXISTS (
-       SELECT 1 FROM refs f JOIN compartment c ON c.res = f.res
-       WHERE f.target_type = 'Medication' AND f.target_id = m.id AND c.patient = ?)`,
-    [patientId],
-  );
-  const resources = rows.map((r) => JSON.parse(r.content) as Resource);
-  return summarizeRecord(patientId, resources, medications.map((m) => JSON.parse(m.content) as Resource));
+  const scope = patientScope(patientId, { types: HISTORY_TYPES });
+  const resources: Resource[] = [];
+  const medications: Resource[] = [];
+  let after = 0;
+  for (;;) {
+    const q = everythingQueries(scope, after, PAGE).compartment;
+    const rows = await db.all<{ seq: number; content: string }>(q.sql, q.params);
+    for (const r of rows) resources.push(JSON.parse(r.content) as Resource);
+    if (rows.length < PAGE || resources.length >= MAX_RESOURCES) break;
+    after = Number(rows[rows.length - 1].seq);
+  }
+  const shared = everythingQueries(scope, 0, 0).shared;
+  for (const r of await db.all<{ type: string; content: string }>(shared.sql, shared.params)) {
+    if (r.type === 'Medication') medications.push(JSON.parse(r.content) as Resource);
+  }
+  // Newest first, as before: summaries keep the first-seen Patient and sort rows by date.
+  resources.reverse();
+  return summarizeRecord(patientId, resources, medications);
 }

@@ -1,9 +1,12 @@
+import { isSensitive } from '../fhir/sensitivity.js';
 import type { Resource } from '../fhir/store/types.js';
 import { arr, conceptKey, conceptText, firstConcept, firstDate, humanName, obj, quantityText, referenceText, str, statusText } from './fhir-text.js';
 
 /** My History as plain view data: every field a display string, sorted newest first. */
 export interface Row {
   title: string;
+  /** Labelled sensitive (src/fhir/sensitivity.ts): the patient sees it, tagged. */
+  sensitive?: boolean;
   date?: string;
   status?: string;
   detail?: string;
@@ -23,6 +26,8 @@ export interface Series {
   latestDate?: string;
   count: number;
   points: SeriesPoint[];
+  /** Some result of the series is labelled sensitive. */
+  sensitive?: boolean;
 }
 
 export interface HistoryRecord {
@@ -44,7 +49,10 @@ export function summarizeRecord(patientId: string, resources: Resource[], medica
   const out: HistoryRecord = { allergies: [], problems: [], medications: [], immunizations: [], vitals: [], labs: [], visits: [], documents: [] };
   const vitals = new Map<string, Series>();
   const labs = new Map<string, Series>();
+  const lists = [out.allergies, out.problems, out.medications, out.immunizations, out.visits, out.documents];
   for (const r of resources) {
+    const sensitive = isSensitive(r as Record<string, unknown>);
+    const before = lists.map((l) => l.length);
     switch (r.resourceType) {
       case 'Patient':
         if (r.id === patientId) out.patient = { name: humanName(r.name), birthDate: str(r.birthDate), gender: str(r.gender) };
@@ -99,9 +107,10 @@ export function summarizeRecord(patientId: string, resources: Resource[], medica
         out.documents.push({ title: conceptText(r.code) ?? 'Report', date: firstDate(r, ['effectiveDateTime', 'effectivePeriod', 'issued']), status: str(r.status), detail: firstConcept(r.category) });
         break;
       case 'Observation':
-        addObservation(r, categoryOf(r) === 'vital-signs' ? vitals : categoryOf(r) === 'laboratory' ? labs : undefined);
+        addObservation(r, categoryOf(r) === 'vital-signs' ? vitals : categoryOf(r) === 'laboratory' ? labs : undefined, sensitive);
         break;
     }
+    if (sensitive) lists.forEach((l, i) => l.slice(before[i]).forEach((row) => (row.sensitive = true)));
   }
   for (const list of [out.allergies, out.problems, out.medications, out.immunizations, out.visits, out.documents]) list.sort(byDateDesc);
   out.vitals = finish(vitals);
@@ -114,7 +123,7 @@ function categoryOf(r: Resource): string | undefined {
   return undefined;
 }
 
-function addObservation(r: Resource, into: Map<string, Series> | undefined): void {
+function addObservation(r: Resource, into: Map<string, Series> | undefined, sensitive: boolean): void {
   if (!into) return;
   const date = firstDate(r, ['effectiveDateTime', 'effectivePeriod', 'effectiveInstant', 'issued']) ?? '';
   const title = conceptText(r.code) ?? 'Result';
@@ -128,6 +137,7 @@ function addObservation(r: Resource, into: Map<string, Series> | undefined): voi
     const series = into.get(p.key) ?? { key: p.key, title: p.title, latest: '—', count: 0, points: [] };
     into.set(p.key, series);
     series.count++;
+    if (sensitive) series.sensitive = true;
     const q = quantityText(p.value);
     const text = q?.text ?? (typeof p.value === 'number' ? String(p.value) : (str(p.value) ?? conceptText(p.value) ?? '—'));
     if (!series.latestDate || date > series.latestDate) {

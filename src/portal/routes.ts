@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Services } from '../services.js';
 import { notFoundPage } from '../web/error-pages.js';
 import { portalAuthRoutes } from './auth-routes.js';
+import { portalControlsRoutes } from './controls-routes.js';
 import { portalHistoryRoutes } from './history-routes.js';
 
 /** The patient portal (/portal): sign-in, passwords, activation, My History and FHIR API Access. */
@@ -11,4 +12,5 @@ export async function portalRoutes(app: FastifyInstance, opts: { services: Servi
   const deps = { services: opts.services, config: opts.config };
   await app.register(portalAuthRoutes, deps);
   await app.register(portalHistoryRoutes, deps);
+  await app.register(portalControlsRoutes, deps);
 }

@@ -42,6 +42,11 @@ export function PatientPage(props: PatientPageProps) {
         <a href="/admin/patients">← Patients</a>
       </p>
       <h1>{p.name}</h1>
+      <p>
+        <a href={`${base}/sensitive`} data-testid="sensitive-records">
+          Sensitive records
+        </a>
+      </p>
       {props.error && <Alert>{props.error}</Alert>}
       {props.notice && <Alert kind="success">{props.notice}</Alert>}
       <div class="grid">

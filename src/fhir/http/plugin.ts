@@ -67,9 +67,11 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
       patientId: p.patientId,
       at: Date.now(),
       interaction: a?.interaction ?? `error-${reply.statusCode}`,
-      resourceType: a?.type ?? null,
+      // A refused call still names the type asked for (the patient's activity page shows it).
+      resourceType: a?.type ?? (request.params as { type?: string } | undefined)?.type?.slice(0, 64) ?? null,
       count: reply.statusCode < 400 ? (a?.count ?? 0) : 0,
       ip: request.ip,
+      status: reply.statusCode,
     });
   });
 
@@ -117,7 +119,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
     // A byte stream, not Readable.from's default object mode (16 pages of ~170 KB buffered
     // ahead per response): at most one page waits while the client reads.
-    const pages = everythingBundle(services.db, scope.kind === 'patient' ? scope : patientScope(id), baseUrl, config.publicUrl + request.url);
+    const pages = everythingBundle(services.db, scope.kind === 'patient' ? scope : patientScope(id), baseUrl, config.publicUrl + request.url, scope.kind !== 'patient');
     return reply.send(Readable.from(pages, { objectMode: false }));
   });
 

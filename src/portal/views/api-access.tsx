@@ -3,6 +3,7 @@ import type { ApiCredential } from '../../auth/credentials.js';
 import { ConfirmDialog, TrashIcon } from '../../web/components.js';
 import { formatDate } from '../../web/render.js';
 import { ConnectedApps, type ConnectedAppView } from './connected-apps.js';
+import { SharingSummary } from './controls-pages.js';
 
 export interface CredentialView {
   credential: ApiCredential;
@@ -45,6 +46,20 @@ export function ApiAccessSection(props: { csrf: string; items: CredentialView[];
                     Redirect URI{redirectUris.length > 1 ? 's' : ''}: {redirectUris.map((u, i) => <>{i > 0 && ', '}<code>{u}</code></>)}
                   </div>
                 )}
+                <SharingSummary credential={c} />
+                <div class="meta">
+                  <a href={`/portal/credentials/${encodeURIComponent(c.id)}/activity`} data-testid="credential-activity">
+                    Activity
+                  </a>
+                  {!c.expired && (
+                    <>
+                      {' · '}
+                      <a href={`/portal/credentials/${encodeURIComponent(c.id)}/replace-secret`} data-testid="replace-secret">
+                        Replace secret
+                      </a>
+                    </>
+                  )}
+                </div>
                 {recent.length > 0 && (
                   <details>
                     <summary>Recent use</summary>

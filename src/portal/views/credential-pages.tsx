@@ -3,6 +3,8 @@ import { NAME_MAX } from '../../auth/credentials.js';
 import { PortalPage } from './portal-layout.js';
 import { HowToUse } from './api-access.js';
 import { RedirectUriField } from './app-pages.js';
+import { SharingFields } from './controls-pages.js';
+import type { SharingChoices } from '../credential-choices.js';
 
 interface Base {
   csrf: string;
@@ -10,7 +12,7 @@ interface Base {
 }
 
 /** Seed step 4: name the credentials, then Submit. */
-export function NewCredentialPage(props: Base & { error?: string; name?: string; redirectUris?: string }) {
+export function NewCredentialPage(props: Base & { error?: string; name?: string; redirectUris?: string; choices: SharingChoices; maxDays: number | null }) {
   return (
     <PortalPage title="Generate New Credentials" csrf={props.csrf} who={props.who} current="history">
       <div class="card narrow">
@@ -25,6 +27,7 @@ export function NewCredentialPage(props: Base & { error?: string; name?: string;
             <input id="credential-name" name="name" type="text" data-testid="credential-name" required maxLength={NAME_MAX} value={props.name} aria-describedby="credential-name-hint" autoFocus />
           </div>
           <RedirectUriField value={props.redirectUris} />
+          <SharingFields choices={props.choices} maxDays={props.maxDays} />
           <div class="actions">
             <a class="button" href="/portal/history#fhir-api-access">
               Cancel
@@ -43,7 +46,7 @@ export function NewCredentialPage(props: Base & { error?: string; name?: string;
  * Seed step 5: the only time the key and secret are shown. This page is the direct
  * answer to the POST (no URL to come back to) and is sent with Cache-Control: no-store.
  */
-export function RevealPage(props: Base & { name: string; keyValue: string; secret: string; publicUrl: string }) {
+export function RevealPage(props: Base & { name: string; keyValue: string; secret: string; publicUrl: string; replaced?: boolean }) {
   return (
     <PortalPage title="Credentials generated" csrf={props.csrf} who={props.who} current="history">
       <div class="card narrow reveal" data-reveal="">
@@ -58,6 +61,11 @@ export function RevealPage(props: Base & { name: string; keyValue: string; secre
         <SecretField label="key" id="credential-key" value={props.keyValue} copyTestId="copy-key" copied="Key copied" />
         <SecretField label="secret" id="credential-secret" value={props.secret} copyTestId="copy-secret" copied="Secret copied" />
         <p class="muted">For security purposes, once you click Done you will not be able to copy the key and secret again.</p>
+        <p class="muted" data-testid="reveal-sharing-help">
+          {props.replaced
+            ? 'The key is unchanged; only the secret is new. What the credentials share has not changed.'
+            : 'Records your practice marked as sensitive (mental health, substance use, HIV, sexual health) are shared only if you ticked “Include sensitive information”; psychotherapy notes are never shared through the API.'}
+        </p>
         <HowToUse publicUrl={props.publicUrl} />
         <div class="actions">
           <a class="button primary" href="/portal/history?done=1#fhir-api-access" data-testid="credential-done">

@@ -1,8 +1,10 @@
 import type { ComponentChildren } from 'preact';
 import type { HistoryRecord, Row, Series } from '../history-summary.js';
 import { shortDate } from '../fhir-text.js';
+import type { Notice } from '../../notices/notices.js';
 import { ApiAccessSection, type CredentialView } from './api-access.js';
 import type { ConnectedAppView } from './connected-apps.js';
+import { NoticeBanners } from './controls-pages.js';
 import { PortalPage } from './portal-layout.js';
 import { TrendChart } from './trend-chart.js';
 
@@ -19,11 +21,14 @@ const SECTIONS = [
 ] as const;
 
 /** Seed step 3: My History — the patient's record in readable sections, and FHIR API Access. */
-export function HistoryPage(props: { csrf: string; who: string; record: HistoryRecord; credentials: CredentialView[]; publicUrl: string; toast?: string; apps?: ConnectedAppView[] }) {
+export function HistoryPage(props: {
+  csrf: string; who: string; record: HistoryRecord; credentials: CredentialView[]; publicUrl: string; toast?: string; notices?: Notice[]; apps?: ConnectedAppView[];
+}) {
   const r = props.record;
   return (
     <PortalPage title="My History" csrf={props.csrf} who={props.who} current="history" toast={props.toast}>
       <h1>My History</h1>
+      <NoticeBanners csrf={props.csrf} notices={props.notices ?? []} />
       {r.patient && (
         <p class="muted">
           {r.patient.name ?? 'Patient'}
@@ -85,6 +90,7 @@ function RowSection(props: { id: string; title: string; rows: Row[]; empty: stri
                 <tr>
                   <td>
                     {row.title}
+                    {row.sensitive && <SensitiveTag />}
                     {row.detail && <div class="muted">{row.detail}</div>}
                   </td>
                   <td>{shortDate(row.date)}</td>
@@ -119,7 +125,10 @@ function SeriesSection(props: { id: string; title: string; series: Series[]; emp
             <tbody>
               {props.series.slice(0, 60).map((s) => (
                 <tr>
-                  <td>{s.title}</td>
+                  <td>
+                    {s.title}
+                    {s.sensitive && <SensitiveTag />}
+                  </td>
                   <td class="num">{s.latest}</td>
                   <td>{shortDate(s.latestDate)}</td>
                   <td>{s.points.length >= 2 ? <TrendChart title={s.title} unit={s.unit} points={s.points} /> : <span class="muted">{s.count} result{s.count === 1 ? '' : 's'}</span>}</td>
@@ -130,5 +139,14 @@ function SeriesSection(props: { id: string; title: string; series: Series[]; emp
         </div>
       )}
     </Section>
+  );
+}
+
+/** The small tag on records labelled sensitive: the patient sees them; apps see them only if the patient chose so. */
+function SensitiveTag() {
+  return (
+    <span class="tag sensitive" data-testid="sensitive-tag" title="Sensitive: shared with apps only if you choose so when generating credentials">
+      {' '}sensitive
+    </span>
   );
 }

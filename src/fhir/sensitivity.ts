@@ -1,0 +1,70 @@
+/**
+ * Sensitive information (SPEC "Patient controls"; docs/security.md). A resource is
+ * sensitive when its `meta.security` carries one of the labels below: restricted or very
+ * restricted confidentiality (https://terminology.hl7.org/CodeSystem-v3-Confidentiality.html)
+ * or an information-sensitivity code of v3-ActCode
+ * (https://terminology.hl7.org/ValueSet-v3-InformationSensitivityPolicy.html). A
+ * psychotherapy note (`PSYTHPN`) is never shared with any patient scope, whatever the
+ * patient chose (HIPAA, 45 CFR 164.501 and 164.524(a)(1)(i)).
+ *
+ * The labels are read where data is read, from the `_security` token index that every
+ * write fills (the R4 `_security` search parameter), so a label set by an import, by staff
+ * or by a later version takes effect with that write.
+ */
+export const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
+export const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
+
+/** Sensitive labels, by system (codes as written in FHIR; the token index keeps them lower case). */
+export const SENSITIVE_LABELS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  [CONFIDENTIALITY]: ['R', 'V'],
+  // PSY psychiatry, PSYTHPN psychotherapy note, ETH and SUD substance use, HIV, SDV sexual
+  // and domestic violence, STD sexually transmitted disease, BH behavioural health.
+  [ACT_CODE]: ['PSY', 'PSYTHPN', 'ETH', 'SUD', 'HIV', 'SDV', 'STD', 'BH'],
+});
+
+/** The label that makes a resource a psychotherapy note, never shared through the API. */
+export const PSYCHOTHERAPY_NOTE = { system: ACT_CODE, code: 'PSYTHPN' } as const;
+
+/** Plain words for each sensitive code (admin page, docs). */
+export const LABEL_NAMES: Readonly<Record<string, string>> = Object.freeze({
+  R: 'Restricted',
+  V: 'Very restricted',
+  PSY: 'Mental health',
+  PSYTHPN: 'Psychotherapy note',
+  ETH: 'Substance use',
+  SUD: 'Substance use disorder',
+  HIV: 'HIV/AIDS',
+  SDV: 'Sexual and domestic violence',
+  STD: 'Sexually transmitted disease',
+  BH: 'Behavioral health',
+});
+
+interface Coding {
+  system?: unknown;
+  code?: unknown;
+}
+
+function securityOf(resource: Record<string, unknown>): Coding[] {
+  const meta = resource.meta as { security?: unknown } | undefined;
+  return Array.isArray(meta?.security) ? (meta.security as Coding[]) : [];
+}
+
+/** The sensitive labels a resource carries (codes as written), in order, without repeats. */
+export function sensitiveLabels(resource: Record<string, unknown>): string[] {
+  const found: string[] = [];
+  for (const c of securityOf(resource)) {
+    if (typeof c?.system !== 'string' || typeof c.code !== 'string') continue;
+    const codes = SENSITIVE_LABELS[c.system];
+    const hit = codes?.find((code) => code.toLowerCase() === (c.code as string).toLowerCase());
+    if (hit && !found.includes(hit)) found.push(hit);
+  }
+  return found;
+}
+
+export function isSensitive(resource: Record<string, unknown>): boolean {
+  return sensitiveLabels(resource).length > 0;
+}
+
+export function isPsychotherapyNote(resource: Record<string, unknown>): boolean {
+  return sensitiveLabels(resource).includes(PSYCHOTHERAPY_NOTE.code);
+}

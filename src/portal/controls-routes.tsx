@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.js';
+import type { Services } from '../services.js';
+import { noStore, sendPage } from '../web/render.js';
+import { field, query } from '../web/session.js';
+import { displayName, requirePatient } from './current.js';
+import { csvLine } from './csv.js';
+import { ActivityPage, ReplaceSecretPage } from './views/controls-pages.js';
+import { RevealPage } from './views/credential-pages.js';
+
+const PAGE = 50;
+
+/**
+ * Patient controls in the portal: each credential's activity (page and CSV), replacing a
+ * secret, dismissing notices. Routes only validate, call a service and render.
+ */
+export async function portalControlsRoutes(app: FastifyInstance, opts: { services: Services; config: Config }): Promise<void> {
+  const { services, config } = opts;
+  const { credentials } = services;
+
+  app.get<{ Params: { id: string } }>('/credentials/:id/activity', async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    const credential = await credentials.getForPatient(req.params.id, account.patientId);
+    if (!credential) return reply.redirect('/portal/history#fhir-api-access', 303);
+    const before = Number(query(req, 'before')) || undefined;
+    const { entries, more } = await services.accessLog.forCredential(credential.id, { before, limit: PAGE });
+    const olderHref = more ? `/portal/credentials/${encodeURIComponent(credential.id)}/activity?before=${entries[entries.length - 1].seq}` : undefined;
+    noStore(reply);
+    return sendPage(reply, <ActivityPage csrf={reply.generateCsrf()} who={displayName(account)} credential={credential} entries={entries} olderHref={olderHref} />);
+  });
+
+  app.get<{ Params: { id: string } }>('/credentials/:id/activity.csv', async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    const credential = await credentials.getForPatient(req.params.id, account.patientId);
+    if (!credential) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    const { entries } = await services.accessLog.forCredential(credential.id, { limit: 100_000 });
+    let body = csvLine(['time (UTC)', 'address', 'interaction', 'resource type', 'resources returned', 'status']);
+    for (const a of entries) body += csvLine([new Date(a.at).toISOString(), a.ip, a.interaction, a.resourceType, a.count, a.status]);
+    const filename = `activity-${credential.key.slice(0, 6)}.csv`;
+    noStore(reply);
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(body);
+  });
+
+  app.get<{ Params: { id: string } }>('/credentials/:id/replace-secret', async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    const credential = await credentials.get(req.params.id);
+    if (!credential || credential.patientId !== account.patientId || credential.expired) return reply.redirect('/portal/history#fhir-api-access', 303);
+    return sendPage(reply, <ReplaceSecretPage csrf={reply.generateCsrf()} who={displayName(account)} credential={credential} />);
+  });
+
+  app.post<{ Params: { id: string } }>('/credentials/:id/replace-secret', async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    const keepOld = field(req.body, 'old') !== 'cut';
+    const replaced = await credentials.replaceSecret(req.params.id, account.patientId, keepOld);
+    if (!replaced) return reply.redirect('/portal/history#fhir-api-access', 303);
+    await services.audit.record({
+      actorKind: 'patient', actorId: account.id, action: 'credential.replace-secret', patientId: account.patientId, credentialId: replaced.credential.id, ip: req.ip,
+      detail: { name: replaced.credential.name, oldSecret: keepOld ? 'kept 24 hours' : 'cut at once' },
+    });
+    noStore(reply);
+    return sendPage(
+      reply,
+      <RevealPage csrf={reply.generateCsrf()} who={displayName(account)} name={replaced.credential.name} keyValue={replaced.credential.key} secret={replaced.secret} publicUrl={config.publicUrl} replaced />,
+    );
+  });
+
+  app.post<{ Params: { id: string } }>('/notices/:id/dismiss', async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    await services.notices.dismiss(req.params.id, account.patientId);
+    return reply.redirect('/portal/history', 303);
+  });
+}
