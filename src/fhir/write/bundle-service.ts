@@ -139,7 +139,7 @@ export function createBundleService({ store, audit }: WriteDeps) {
     const method = String(request.method ?? '').toUpperCase();
     const url = typeof request.url === 'string' ? request.url.replace(/^\//, '') : '';
     const action: Action | undefined = method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'DELETE' ? 'delete' : undefined;
-    if (!action) throw new FhirError('not_supported', 400, `Bundle: entry[${i}]: request.method "${method.slice(0, 10) || '(missing)'}" is not supported (POST, PUT or DELETE)`, 'not-supported', { issues: [{ severity: 'error', code: 'not-supported', diagnostics: `request.method "${method.slice(0, 10)}" is not supported (POST, PUT or DELETE)`, expression: [`${at}.request.method`] }] });
+    if (!action) throw writeErrors.unsupportedMethod(`request.method "${method.slice(0, 10) || '(missing)'}" is not supported (POST, PUT or DELETE)`, `${at}.request.method`);
     const resource = entry.resource as RawEntry | undefined;
     const type = action === 'delete' || resource === undefined || resource === null || typeof resource !== 'object' ? url.split(/[/?]/)[0] : String(resource.resourceType);
     assertMayWrite(ctx.principal, store, type, action);

@@ -13,6 +13,9 @@ export const writeErrors = {
     new FhirError('unprocessable_resource', 422, issues[0]?.diagnostics ?? 'The resource is not valid', issues[0]?.code ?? 'invalid', { issues }),
   /** If-Match names another version, or conditional criteria match several resources. */
   preconditionFailed: (message: string) => new FhirError('precondition_failed', 412, message, 'conflict'),
+  /** A Bundle entry's request.method other than POST, PUT or DELETE. */
+  unsupportedMethod: (message: string, expression: string) =>
+    new FhirError('not_supported', 400, message, 'not-supported', { issues: [{ severity: 'error', code: 'not-supported', diagnostics: message, expression: [expression] }] }),
   /** Patients never write; a system client without the scope for this type and action. */
   forbidden: (message: string) => new FhirError('forbidden', 403, message, 'forbidden'),
 };

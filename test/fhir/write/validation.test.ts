@@ -103,6 +103,16 @@ describe.each(await backends())('patients never write, on %s', (kind) => {
   });
   afterAll(async () => t?.close());
 
+  it('answers 401 to a write without credentials or with wrong ones, before reading the body', async () => {
+    for (const headers of [{}, { authorization: basic('frontdesk', 'wrong password!!') }]) {
+      for (const [method, url] of [['POST', '/fhir/Observation'], ['PUT', '/fhir/Observation/obs-pw'], ['DELETE', '/fhir/Observation/obs-pw'], ['POST', '/fhir']] as const) {
+        const res = await t.app.inject({ method, url, headers: { ...FHIR, ...headers }, payload: method === 'DELETE' ? undefined : JSON.stringify(observation('pw')) });
+        expect(res.statusCode, `${method} ${url}`).toBe(401);
+        expect(res.headers['www-authenticate']).toContain('Basic');
+      }
+    }
+  });
+
   it('answers 403 with an OperationOutcome to a patient credential (Basic) and a patient token, and stores nothing', async () => {
     const c = await credentialFor(t.services, 'pw');
     const tokenRes = await t.app.inject({
