@@ -66,6 +66,14 @@ describe.each(await backends())('fuzz regressions on %s', (kind) => {
     expect(res.json()).toEqual({ error: 'invalid_request', error_description: 'Malformed request' });
   });
 
+  // Found by the fuzz suite's PostgreSQL slice (seed 20261206), not fixed yet: a 500 on
+  // PostgreSQL only. it.fails flips to a failure once it is fixed; then make it a plain it.
+  (kind === 'postgres' ? it.fails : it)('answers a repeated two-level chain without a 5xx', async () => {
+    const url = '/fhir/Observation?specimen.subject._profile=Bravoleak&specimen.subject._profile=Bravoleak';
+    const res = await t.app.inject({ method: 'GET', url, headers: { authorization: auth } });
+    expect(res.statusCode).toBeLessThan(500);
+  });
+
   it('answers unknown paths under /oauth with an RFC 6749 error', async () => {
     for (const url of ['/oauth/token/', '/oauth/token%00', '/oauth/x/y', '/oauth/']) {
       const res = await t.app.inject({ method: 'GET', url });
