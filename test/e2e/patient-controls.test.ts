@@ -56,7 +56,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(await backends())('patient controls 
   afterAll(async () => {
     await browser?.close();
     await h?.close();
-  });
+  }, 180_000);
 
   it('narrows a credential to chosen categories, leaves sensitive records out, sets an expiry — and the app sees exactly that', async () => {
     const context = await browser.newContext({ acceptDownloads: true });
@@ -120,7 +120,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(await backends())('patient controls 
     expect(csv).toContain('"error-403","Condition","0","403"');
     expect(errors).toEqual([]);
     await context.close();
-  });
+  }, 180_000);
 
   it('shares sensitive records only when ticked, never the psychotherapy note', async () => {
     const context = await browser.newContext();
@@ -141,7 +141,7 @@ describe.skipIf(!existsSync(CHROMIUM)).each(await backends())('patient controls 
       expect(ids.has(r.id), `${r.id} ${r.description}`).toBe(!psychotherapy);
     }
     await context.close();
-  });
+  }, 180_000);
 
   it('replaces a secret: the old one keeps working for a while, or is cut at once', async () => {
     const context = await browser.newContext();
@@ -176,5 +176,5 @@ describe.skipIf(!existsSync(CHROMIUM)).each(await backends())('patient controls 
     expect((await api(first.key, first.secret, `/fhir/Patient/${patientId}`)).statusCode).toBe(401);
     expect((await api(third.key, third.secret, `/fhir/Patient/${patientId}`)).statusCode).toBe(200);
     await context.close();
-  });
+  }, 180_000);
 });
