@@ -7,7 +7,7 @@
  * ratio to the ceiling; writes the results as JSON too.
  *
  *   npm run bench -- [--patients N] [--data DIR] [--db sqlite|postgres|both] [--duration S] [--connections C]
- *                    [--cases TEXT[,TEXT…]] [--cache-off] [--db-url URL] [--patient ID] [--profile DIR] [--out DIR]
+ *                    [--cases TEXT[,TEXT…]] [--cache-off] [--db-url URL] [--patient ID] [--profile DIR] [--out DIR] [--smart-codes N]
  *
  * --cache-off starts ChartKey with CHARTKEY_CACHE_MB=0: every request reaches the database
  * (the cold path; by default repeated reads and searches are served from the exact result cache).
@@ -25,6 +25,8 @@ import pg from 'pg';
 import { parseArgs } from '../src/cli/args.js';
 import { cpuMillis, peakRssMiB } from './proc.js';
 import { loadBenchData, type BenchData } from './setup.js';
+import { benchCodeExchange, prepareSmart } from './smart.js';
+import { patientTransaction, WRITE_BUNDLE_ENTRIES } from './write-bundle.js';
 
 const run = promisify(execFile);
 const PG_ADMIN = process.env.CHARTKEY_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -38,6 +40,8 @@ interface Case {
   headers: Record<string, string>;
   body?: string;
   connections: number;
+  /** Resources each request stores (write cases): reported as resources/s too. */
+  resourcesPerRequest?: number;
 }
 
 interface Measure {
@@ -53,11 +57,14 @@ interface Row {
   case: string;
   connections: number;
   bytes: number;
+  resourcesPerRequest?: number;
   product: Measure[];
   ceiling: Measure[];
 }
 
-const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile', 'db-url', 'patient'], ['cache-off']);
+const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile', 'db-url', 'patient', 'smart-codes'], ['cache-off']);
+/** Distinct authorization codes minted for the SMART code-exchange measurement. */
+const smartCodes = Number(flags.get('smart-codes') ?? 5000);
 const existingDb = flags.get('db-url') as string | undefined;
 const cacheOff = flags.get('cache-off') === true;
 const patients = Number(flags.get('patients') ?? 1000);
@@ -132,7 +139,12 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     children.push(noAuth);
     await waitFor(`http://127.0.0.1:${noAuthPort}/readyz`);
 
-    const cases = (await buildCases(base, benchData, `http://127.0.0.1:${noAuthPort}`)).filter((c) => !only || only.some((o) => c.name.includes(o)));
+    // SMART: minted codes for the exchange measurement, and a refreshed token for a read case.
+    const smart = await prepareSmart(databaseUrl, base, benchData.patientId, smartCodes);
+    const cases = [
+      ...(await buildCases(base, benchData, `http://127.0.0.1:${noAuthPort}`)),
+      { name: 'Patient read (SMART refreshed token)', method: 'GET' as const, path: `/fhir/Patient/${benchData.patientId}`, headers: { authorization: `Bearer ${smart.refreshedToken}`, accept: 'application/fhir+json' }, connections },
+    ].filter((c) => !only || only.some((o) => c.name.includes(o)));
     const rows: Row[] = [];
     for (const [i, c] of cases.entries()) {
       const res = await fetch((c.base ?? base) + c.path, { method: c.method, headers: c.headers, body: c.body });
@@ -146,7 +158,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
       });
       children.push(ceiling);
       await waitFor(`http://127.0.0.1:${ceilingPort}/`);
-      rows.push({ case: c.name, connections: c.connections, bytes: bytes.length, product: [], ceiling: [] });
+      rows.push({ case: c.name, connections: c.connections, bytes: bytes.length, resourcesPerRequest: c.resourcesPerRequest, product: [], ceiling: [] });
       (c as Case & { ceilingPort: number; ceilingPid: number }).ceilingPort = ceilingPort;
     }
     for (let round = 1; round <= 2; round++) {
@@ -162,6 +174,11 @@ async function benchOne(db: 'sqlite' | 'postgres') {
         log(`${Math.round(product.rps)} vs ${Math.round(ceiling.rps)} req/s\n`);
       }
     }
+    log(`  SMART code exchange (${smart.codes.length} distinct codes) … `);
+    const before = cpuMillis(server.pid!);
+    const exchange = await benchCodeExchange(base, smart, connections);
+    const codeExchange = { ...exchange, cpuMsPerRequest: (cpuMillis(server.pid!) - before) / Math.max(exchange.requests, 1) };
+    log(`${Math.round(exchange.rps)} req/s\n`);
     const rss = peakRssMiB(server.pid!);
     const summary = {
       importResourcesPerSecond: Math.round(benchData.imported / benchData.importSeconds),
@@ -169,6 +186,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
       patientResources: benchData.patientResources,
       serverPeakRssMiB: Math.round(rss),
       rows: rows.map(summarize),
+      codeExchange,
     };
     printTable(db, summary);
     return summary;
@@ -205,6 +223,15 @@ async function buildCases(base: string, d: BenchData, noAuthBase: string): Promi
     { name: 'Condition patient', method: 'GET', path: `/fhir/Condition?patient=${p}`, headers: bearer, connections },
     { name: `$everything (${d.patientResources} res)`, method: 'GET', path: `/fhir/Patient/${p}/$everything`, headers: bearer, connections: 1 },
     { name: `$everything (${d.patientResources} res)`, method: 'GET', path: `/fhir/Patient/${p}/$everything`, headers: bearer, connections: 8 },
+    {
+      name: `transaction write (${WRITE_BUNDLE_ENTRIES}-entry patient bundle, staff)`,
+      method: 'POST',
+      path: '/fhir',
+      headers: { authorization: `Basic ${Buffer.from(`${d.staffUser}:${d.staffPassword}`).toString('base64')}`, 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+      body: patientTransaction(),
+      connections: 8,
+      resourcesPerRequest: WRITE_BUNDLE_ENTRIES,
+    },
   ];
 }
 
@@ -218,17 +245,20 @@ function summarize(row: Row) {
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const product = { rps: med(row.product.map((m) => m.rps)), p50: med(row.product.map((m) => m.p50)), p99: med(row.product.map((m) => m.p99)), errors: row.product.reduce((s, m) => s + m.errors, 0), cpuMsPerRequest: med(row.product.map((m) => m.cpuMsPerRequest ?? 0)) };
   const ceiling = { rps: med(row.ceiling.map((m) => m.rps)), p50: med(row.ceiling.map((m) => m.p50)), p99: med(row.ceiling.map((m) => m.p99)) };
-  return { case: row.case, connections: row.connections, bytes: row.bytes, product, ceiling, ratio: product.rps / ceiling.rps, rounds: { product: row.product, ceiling: row.ceiling } };
+  const resourcesPerSecond = row.resourcesPerRequest ? product.rps * row.resourcesPerRequest : undefined;
+  return { case: row.case, connections: row.connections, bytes: row.bytes, product, resourcesPerSecond, ceiling, ratio: product.rps / ceiling.rps, rounds: { product: row.product, ceiling: row.ceiling } };
 }
 
-function printTable(db: string, s: { importResourcesPerSecond: number; serverPeakRssMiB: number; rows: ReturnType<typeof summarize>[] }) {
+function printTable(db: string, s: { importResourcesPerSecond: number; serverPeakRssMiB: number; rows: ReturnType<typeof summarize>[]; codeExchange: { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: number } }) {
   const lines = [
     `\n${db}${cacheOff ? " (result cache off)" : ""}: import ${s.importResourcesPerSecond} resources/s; server peak RSS ${s.serverPeakRssMiB} MiB`,
     '| case | conns | bytes | req/s | p50 ms | p99 ms | errors | CPU ms/req | ceiling req/s | ratio |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...s.rows.map((r) =>
       `| ${r.case} | ${r.connections} | ${r.bytes} | ${Math.round(r.product.rps)} | ${r.product.p50} | ${r.product.p99} | ${r.product.errors} | ${r.product.cpuMsPerRequest.toFixed(3)} | ${Math.round(r.ceiling.rps)} | ${r.ratio.toFixed(2)} |`),
+    `| SMART code exchange (authorization_code + PKCE, distinct codes) | ${connections} | – | ${Math.round(s.codeExchange.rps)} | ${s.codeExchange.p50} | ${s.codeExchange.p99} | ${s.codeExchange.errors} | ${s.codeExchange.cpuMsPerRequest.toFixed(3)} | – | – |`,
   ];
+  for (const r of s.rows) if (r.resourcesPerSecond !== undefined) lines.push(`${r.case}: ${Math.round(r.product.rps)} requests/s = ${Math.round(r.resourcesPerSecond)} resources/s`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

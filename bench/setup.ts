@@ -15,6 +15,9 @@ export interface BenchData {
   observationCode: string;
   key: string;
   secret: string;
+  /** A staff account for the write case (HTTP Basic). */
+  staffUser: string;
+  staffPassword: string;
   imported: number;
   importSeconds: number;
 }
@@ -76,7 +79,12 @@ export async function loadBenchData(databaseUrl: string, options: LoadOptions): 
     );
     const { account } = await enablePortal(services, { patientId: top!.patient, username: 'benchpatient', by: { kind: 'system', id: 'bench' } });
     const { key, secret } = await services.credentials.create(top!.patient, account.id, 'Benchmark');
+    const staffUser = 'bench-staff';
+    const staffPassword = `bench-${process.pid}-password`;
+    if (!(await services.staff.verify(staffUser, staffPassword))) await services.staff.create(staffUser, staffPassword).catch(() => undefined);
     return {
+      staffUser,
+      staffPassword,
       patientId: top!.patient,
       patientResources: Number(top!.n),
       observationCode: `${code!.system}|${code!.code}`,

@@ -20,6 +20,7 @@ import { loadRegistry } from './fhir/search/registry.js';
 import { searchIds } from './fhir/search/search-ids.js';
 import type { SearchRegistry } from './fhir/search/types.js';
 import { createStore, type FhirStore } from './fhir/store/store.js';
+import { createWrites, type Writes } from './fhir/write/index.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { createOAuthServices, type OAuthServices } from './oauth/services.js';
@@ -33,6 +34,8 @@ export interface Services {
   readonly store: FhirStore;
   /** Read and search results, exact at all times (src/fhir/cache/). */
   readonly fhirCache: FhirCache;
+  /** FHIR create/update/delete/transaction/batch for staff and system clients (src/fhir/write/). */
+  readonly writes: Writes;
   readonly staff: StaffService;
   /** Resolves a FHIR request's Authorization to a principal (patient credential, token, or staff). */
   readonly authenticate: Authenticate;
@@ -117,6 +120,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     registry,
     store,
     fhirCache: createFhirCache(store, config.cacheMb * 1024 * 1024),
+    writes: createWrites({ store, audit: accountServices.audit }),
     staff,
     authenticate,
     metrics,

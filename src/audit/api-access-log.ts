@@ -1,5 +1,4 @@
 import type { Db } from '../db/db.js';
-import { isGrantId } from '../oauth/grants.js';
 
 /**
  * The API access log (SPEC: "Each API call made with a credential updates its last used
@@ -49,8 +48,8 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
         );
       }
       for (const [id, at] of last) {
-        // A SMART grant's tokens (subject `g-…`, src/oauth/grants.ts) move the grant's last use: the FHIR API Access list shows it.
-        const table = isGrantId(id) ? 'oauth_grants' : 'api_credentials';
+        // A SMART grant's id starts with g- (src/oauth/grants.ts); anything else is a credential.
+        const table = id.startsWith('g-') ? 'oauth_grants' : 'api_credentials';
         await tx.run(`UPDATE ${table} SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`, [at, id, at]);
       }
     });

@@ -29,15 +29,19 @@ export class FhirError extends Error {
     readonly status: number,
     message: string,
     readonly issueType: IssueType = 'processing',
-    options?: { cause?: unknown; headers?: Record<string, string> },
+    options?: { cause?: unknown; headers?: Record<string, string>; issues?: Issue[] },
   ) {
     super(message, options);
     this.name = 'FhirError';
     this.headers = options?.headers ?? {};
+    this.issues = options?.issues;
   }
   readonly headers: Record<string, string>;
+  /** Several issues, each with the `expression` of the element at fault (validation). */
+  readonly issues?: Issue[];
 
   toOutcome(): OperationOutcome {
+    if (this.issues?.length) return outcome(this.issues);
     return outcome([{ severity: 'error', code: this.issueType, diagnostics: this.message }]);
   }
 }

@@ -222,6 +222,14 @@ export function grantStore(db: Db, hmacKey: Buffer, options: { now?: () => numbe
     /** Every grant of a removed app. */
     revokeForClient: (clientId: string, by: string) => revokeWhere('g.client_id = ?', [clientId], by),
 
+    /** Deletes expired codes (kept a day for reuse detection) and expired or long-rotated refresh tokens. */
+    async sweep(): Promise<{ codes: number; refreshTokens: number }> {
+      const dayAgo = now() - 24 * 3600 * 1000;
+      const codes = await db.run('DELETE FROM oauth_codes WHERE expires_at < ?', [dayAgo]);
+      const refreshTokens = await db.run('DELETE FROM oauth_refresh_tokens WHERE expires_at < ? OR rotated_at < ?', [now(), now() - REFRESH_TTL_MS]);
+      return { codes, refreshTokens };
+    },
+
     /** Subscribes to grant revocations (the auth caches drop their entries at once). */
     onChange(listener: (change: CredentialChange) => void): () => void {
       listeners.add(listener);

@@ -26,10 +26,10 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
 
   await app.register(async (endpoints) => {
     endpoints.removeAllContentTypeParsers();
-    endpoints.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 32 * 1024 }, (_req, body, done) =>
+    endpoints.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, body, done) =>
       done(null, new URLSearchParams(body as string)),
     );
-    endpoints.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 32 * 1024 }, (_req, _body, done) =>
+    endpoints.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, _body, done) =>
       done(new OAuthError('invalid_request', 400, 'The request must be application/x-www-form-urlencoded'), undefined),
     );
 

@@ -38,6 +38,10 @@ export class MemoryStore implements ImportStore {
       async exists(type, id) {
         return work.has(`${type}/${id}`);
       },
+      async current(type, id) {
+        const r = work.get(`${type}/${id}`);
+        return r && { type, id, version: 1, lastUpdated: 0, deleted: false, json: JSON.stringify(r) };
+      },
       async searchIds(type, params) {
         const out: string[] = [];
         for (const r of work.values()) {

@@ -13,7 +13,9 @@ import { patientScope, scopeKey } from '../scope.js';
 import type { StoredResource } from '../store/types.js';
 import { fhirErrorHandler } from './errors.js';
 import { FHIR_JSON, assertAcceptable } from './negotiate.js';
+import { registerHistoryRoutes } from './history-routes.js';
 import { registerSearchRoutes } from './search-routes.js';
+import { writeRoutes } from './write-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -119,6 +121,8 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
   });
 
   registerSearchRoutes(app, { services, baseUrl, scopeFor });
+  registerHistoryRoutes(app, { services, baseUrl, scopeFor });
+  await app.register(writeRoutes, { services, baseUrl });
 };
 
 /**

@@ -108,6 +108,12 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
       async exists(type: string, id: string): Promise<boolean> {
         return (await q.get('SELECT 1 AS x FROM resources WHERE type = ? AND id = ? AND deleted = 0', [type, id])) !== undefined;
       },
+
+      async current(type: string, id: string): Promise<StoredResource | undefined> {
+        const lock = q.dialect === 'postgres' ? ' FOR UPDATE' : ''; // SQLite: one writer at a time anyway
+        const row = await q.get<Row>(`SELECT seq, version, last_updated, deleted, content FROM resources WHERE type = ? AND id = ?${lock}`, [type, id]);
+        return row && toStored(type, id, row);
+      },
     };
   };
 

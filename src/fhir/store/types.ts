@@ -48,6 +48,12 @@ export interface StoreTx {
   searchIds(type: string, params: Array<[string, string]>): Promise<string[]>;
   /** Whether a current (not deleted) resource exists. Sees this transaction's writes. */
   exists(type: string, id: string): Promise<boolean>;
+  /**
+   * The current version of a resource, deleted or not (If-Match, write responses). On
+   * PostgreSQL the row stays locked until the transaction ends, so a version checked here
+   * is still the current one when the write that follows replaces it.
+   */
+  current(type: string, id: string): Promise<StoredResource | undefined>;
 }
 
 export interface FhirStoreReader {

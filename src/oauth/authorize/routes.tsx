@@ -36,7 +36,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: { services: Se
       return sendPage(reply, <AuthorizeErrorPage message="These API credentials belong to another patient's portal account. Sign in as that patient, or generate your own credentials." />, 403);
     }
     const practice = (await services.portal.settings.get()).practiceName;
-    reply.header('x-frame-options', 'DENY');
+    reply.header('x-frame-options', 'DENY').header('content-security-policy', consentPolicy(check.request.redirectUri));
     return sendPage(reply, <ConsentPage csrf={reply.generateCsrf()} request={check.request} who={account.username ?? account.email ?? 'Patient'} practice={practice} />);
   };
 
@@ -83,6 +83,20 @@ export async function authorizeRoutes(app: FastifyInstance, opts: { services: Se
     const code = await services.oauth.grants.issueCode(grant, { redirectUri: request.redirectUri, codeChallenge: params.code_challenge, nonce: params.nonce });
     return redirectTo(reply, config.publicUrl, request.redirectUri, { code, state: params.state });
   });
+}
+
+/**
+ * The consent page's Content-Security-Policy: the site's strict policy, with form-action
+ * widened to the one registered redirect URI's origin — browsers apply form-action to the
+ * redirect that follows the decision, and that redirect goes to the app.
+ */
+function consentPolicy(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  const target = url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : url.protocol;
+  return [
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'", "connect-src 'self'",
+    `form-action 'self' ${target}`, "frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'",
+  ].join('; ');
 }
 
 function refuse(reply: FastifyReply, issuer: string, check: Exclude<AuthorizeCheck, { kind: 'valid' }>) {
