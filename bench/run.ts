@@ -9,6 +9,10 @@
  *   npm run bench -- [--patients N] [--data DIR] [--db sqlite|postgres|both] [--duration S] [--connections C]
  *                    [--cases TEXT[,TEXT…]] [--cache-off] [--db-url URL] [--patient ID] [--profile DIR] [--out DIR] [--smart-codes N]
  *
+ * After the request cases, a Bulk Data export of everything runs on a server of its own
+ * (bench/export.ts): resources/s from kick-off to manifest and that server's peak RSS
+ * (`--cases export` runs only it).
+ *
  * --cache-off starts ChartKey with CHARTKEY_CACHE_MB=0: every request reaches the database
  * (the cold path; by default repeated reads and searches are served from the exact result cache).
  * --db-url runs against a database already loaded (e.g. by `chartkey generate --patients 10000`)
@@ -23,6 +27,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { parseArgs } from '../src/cli/args.js';
+import { benchExport, type ExportMeasure } from './export.js';
 import { cpuMillis, peakRssMiB } from './proc.js';
 import { loadBenchData, type BenchData } from './setup.js';
 import { benchCodeExchange, prepareSmart } from './smart.js';
@@ -180,7 +185,10 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     const codeExchange = { ...exchange, cpuMsPerRequest: (cpuMillis(server.pid!) - before) / Math.max(exchange.requests, 1) };
     log(`${Math.round(exchange.rps)} req/s\n`);
     const rss = peakRssMiB(server.pid!);
+    // Bulk Data export of everything, by a server of its own (so its peak RSS is the export's).
+    const exported = !only || only.some((o) => 'export'.includes(o)) ? await benchExport(databaseUrl, log) : undefined;
     const summary = {
+      export: exported,
       importResourcesPerSecond: Math.round(benchData.imported / benchData.importSeconds),
       imported: benchData.imported,
       patientResources: benchData.patientResources,
@@ -249,7 +257,7 @@ function summarize(row: Row) {
   return { case: row.case, connections: row.connections, bytes: row.bytes, product, resourcesPerSecond, ceiling, ratio: product.rps / ceiling.rps, rounds: { product: row.product, ceiling: row.ceiling } };
 }
 
-function printTable(db: string, s: { importResourcesPerSecond: number; serverPeakRssMiB: number; rows: ReturnType<typeof summarize>[]; codeExchange: { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: number } }) {
+function printTable(db: string, s: { importResourcesPerSecond: number; serverPeakRssMiB: number; rows: ReturnType<typeof summarize>[]; codeExchange: { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: number }; export?: ExportMeasure }) {
   const lines = [
     `\n${db}${cacheOff ? " (result cache off)" : ""}: import ${s.importResourcesPerSecond} resources/s; server peak RSS ${s.serverPeakRssMiB} MiB`,
     '| case | conns | bytes | req/s | p50 ms | p99 ms | errors | CPU ms/req | ceiling req/s | ratio |',
@@ -259,6 +267,13 @@ function printTable(db: string, s: { importResourcesPerSecond: number; serverPea
     `| SMART code exchange (authorization_code + PKCE, distinct codes) | ${connections} | – | ${Math.round(s.codeExchange.rps)} | ${s.codeExchange.p50} | ${s.codeExchange.p99} | ${s.codeExchange.errors} | ${s.codeExchange.cpuMsPerRequest.toFixed(3)} | – | – |`,
   ];
   for (const r of s.rows) if (r.resourcesPerSecond !== undefined) lines.push(`${r.case}: ${Math.round(r.product.rps)} requests/s = ${Math.round(r.resourcesPerSecond)} resources/s`);
+  if (s.export) {
+    const e = s.export;
+    lines.push(
+      `\nBulk export of everything (${db}): ${e.resources} resources in ${e.files} files, ${e.exportSeconds.toFixed(1)} s kick-off to manifest = ` +
+        `${e.resourcesPerSecond} resources/s; download ${e.downloadMiB.toFixed(0)} MiB in ${e.downloadSeconds.toFixed(1)} s; export server peak RSS ${e.serverPeakRssMiB} MiB`,
+    );
+  }
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -1,4 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ServerOptions as HttpsOptions } from 'node:https';
+import { clientErrorHandler } from './client-error.js';
 import type { Config } from './config/config.js';
 import type { Services } from './services.js';
 import { fhirErrorHandler } from './fhir/http/errors.js';
@@ -14,8 +16,9 @@ import { webPlugin } from './web/plugin.js';
  * (/fhir → OperationOutcome, /oauth → RFC 6749 JSON, /portal and /admin → HTML pages).
  * It never listens; the serve command (or a test) does.
  */
-export async function buildApp(config: Config, services: Services): Promise<FastifyInstance> {
+export async function buildApp(config: Config, services: Services, server: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(server.https ? { https: server.https } : {}),
     loggerInstance: services.logger as unknown as FastifyBaseLogger,
     // Per-request log lines would cost more than the requests; metrics and the access log cover them.
     logController: new LogController({ disableRequestLogging: true }),
@@ -30,6 +33,8 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     // Errors raised before routing (a path segment over maxParamLength, a malformed
     // %-escape) get their surface's error shape too, not Fastify's JSON echoing the path.
     frameworkErrors: (err, request, reply) => frameworkError(err, request as FastifyRequest, reply as FastifyReply),
+    // And requests the HTTP parser refuses (headers over 16 KB, a malformed request line).
+    clientErrorHandler,
   });
   instrument(app, services.metrics);
   registerCors(app);
@@ -37,11 +42,21 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   await app.register(oauthPlugin, { services });
   await app.register(fhirPlugin, { prefix: '/fhir', services, config });
   await app.register(webPlugin, { services, config });
-  return app;
+  return app as unknown as FastifyInstance;
+}
+
+/** How the server is built (the serve command's business; tests leave it empty). */
+export interface ServerOptions {
+  /** TLS settings: the server speaks HTTPS (src/cli/tls.ts). */
+  https?: HttpsOptions;
 }
 
 function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (request.url.startsWith('/fhir')) return fhirErrorHandler(err, request, reply);
   const status = err.statusCode === 414 ? 414 : 400;
+  if (request.url.startsWith('/oauth/')) {
+    // RFC 6749 §5.2 shape, as the OAuth surface answers everything.
+    return reply.code(status).header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: status === 414 ? 'URI too long' : 'Malformed request' });
+  }
   return reply.code(status).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(status === 414 ? 'URI Too Long' : 'Bad Request');
 }

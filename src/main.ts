@@ -11,6 +11,9 @@ const COMMANDS: Record<string, () => Promise<{ default: CliCommand }>> = {
   portal: () => import('./cli/portal.js'),
   app: () => import('./cli/app.js'),
   keys: () => import('./cli/keys.js'),
+  group: () => import('./cli/group.js'),
+  backup: () => import('./cli/backup.js'),
+  restore: () => import('./cli/restore.js'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -4,10 +4,11 @@ import { createAccountServices, type PortalServiceOptions, type PortalServices }
 import { staffService, type StaffService } from './accounts/staff.js';
 import type { ApiAccessLog } from './audit/api-access-log.js';
 import type { AuditLog } from './audit/audit-log.js';
+import { type BulkExports, type BulkOptions, createBulkExports } from './bulk/service.js';
 import { bearerStrategy, credentialBasicStrategy, withFailureThrottle } from './auth/api-auth.js';
 import { withAuthCache, withClientVerifyCache } from './auth/auth-cache.js';
 import { composeAuthenticate, staffBasicStrategy } from './auth/authenticate.js';
-import { type FailureThrottle, memoryFailureThrottle, redisFailureThrottle } from './auth/failure-throttle.js';
+import { type FailureThrottle, fallbackFailureThrottle, memoryFailureThrottle, redisFailureThrottle } from './auth/failure-throttle.js';
 import type { CredentialService, VerifiedCredential } from './auth/credentials.js';
 import type { Authenticate } from './auth/principal.js';
 import { TOKEN_KEY_PURPOSE, tokenService, type TokenService } from './auth/tokens.js';
@@ -61,6 +62,8 @@ export interface Services {
   readonly oauth: OAuthServices;
   /** Present when REDIS_URL is set: shared throttling across instances. */
   readonly redis?: Redis;
+  /** Bulk Data export jobs shared through the database, and the worker each instance runs (src/bulk/). */
+  readonly bulk: BulkExports;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,25 @@ export interface ServiceOptions {
   portal?: PortalServiceOptions;
   /** Overrides the failed-authentication throttle (tests). */
   authThrottle?: FailureThrottle;
+  /** Bulk export worker timings (tests); the output lifetime comes from the config. */
+  bulk?: Omit<BulkOptions, 'ttlMs' | 'now'>;
+}
+
+/**
+ * Redis never makes a request wait: without a connection commands fail at once (no
+ * offline queue), a stalled connection fails them after `commandTimeout`, and ioredis
+ * reconnects in the background (its default retry strategy).
+ */
+function openRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 500, connectTimeout: 2000 });
+  let lastLogged = 0;
+  redis.on('error', (err: Error) => {
+    // One line a minute at most while Redis is away.
+    if (Date.now() - lastLogged < 60_000) return;
+    lastLogged = Date.now();
+    logger.warn({ reason: err.message }, 'Redis connection error');
+  });
+  return redis;
 }
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
@@ -102,8 +124,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
     return () => (a(), b());
   };
   const verifyClient = withClientVerifyCache((key, secret) => credentials.verify(key, secret), credentials.onChange, { now: options.now });
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
-  const authThrottle = options.authThrottle ?? (redis ? redisFailureThrottle(redis) : memoryFailureThrottle());
+  const redis = config.redisUrl ? openRedis(config.redisUrl, logger) : undefined;
+  const authThrottle =
+    options.authThrottle ??
+    (redis
+      ? fallbackFailureThrottle(redisFailureThrottle(redis), memoryFailureThrottle(), {
+          onFallback: (err) => logger.warn({ reason: (err as Error)?.message }, 'Redis unavailable: failed-authentication throttling uses this instance\'s memory'),
+          onRecover: () => logger.info('Redis is back: failed-authentication throttling is shared again'),
+        })
+      : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
     withAuthCache(
       composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens), staffBasicStrategy(staff)]),
@@ -129,6 +158,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     authThrottle,
     oauth,
     redis,
+    bulk: createBulkExports(db, logger, { ttlMs: config.exportTtlHours * 3_600_000, now: options.now, ...options.bulk }),
     ...accountServices,
     async close() {
       // Pending access-log entries reach the database before it closes.

@@ -7,6 +7,7 @@ import { ADMIN_COOKIE, field, query, sessionId, setSessionCookie } from '../web/
 import { attemptSignIn, signOut } from '../web/sign-in.js';
 import { appRoutes } from './app-routes.js';
 import { requireStaff } from './current.js';
+import { groupRoutes } from './group-routes.js';
 import { patientRoutes } from './patient-routes.js';
 import { AdminLoginPage, AuditPage, SettingsPage } from './views/misc-pages.js';
 import { EDITIONS, type PortalEdition } from '../accounts/settings.js';
@@ -77,6 +78,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: Servic
 
   await app.register(patientRoutes, { prefix: '/patients', services, config });
   await app.register(appRoutes, { prefix: '/apps', services, config });
+  await app.register(groupRoutes, { prefix: '/groups', services, config });
 }
 
 function apiAccessAsEvents(page: Awaited<ReturnType<Services['accessLog']['list']>>): { events: AuditEvent[]; more: boolean } {

@@ -1,10 +1,13 @@
-import type { Db } from '../db/db.js';
+import { type Db, findDbError } from '../db/db.js';
+import { isGrantId } from '../oauth/grants.js';
 
 /**
  * The API access log (SPEC: "Each API call made with a credential updates its last used
  * time and is written to an access log the patient can read"). Writes are buffered and
  * flushed in batches — one transaction per flush — so logging stays off the hot path;
- * `close()` flushes what is left, so nothing is lost on a clean shutdown.
+ * `close()` flushes what is left, so nothing is lost on a clean shutdown. A batch that
+ * fails because the database is unreachable (or full, or busy) is kept and written again,
+ * in order, once it answers (retries back off up to 30 s), so an outage loses nothing.
  */
 export interface ApiAccess {
   credentialId: string;
@@ -25,7 +28,14 @@ export interface AccessLogOptions {
   /** Flush at least this often, in ms (default 250). 0 = flush on every record (tests). */
   flushIntervalMs?: number;
   onError?: (err: unknown) => void;
+  /** First retry delay after a failed flush, in ms (default 1,000; doubles up to 30 s). */
+  retryMs?: number;
+  /** Entries kept while the database is away (default 100,000); past it the oldest go, reported through onError. */
+  maxPending?: number;
 }
+
+/** Failures worth retrying: the database will answer again. Anything else would fail forever. */
+const TRANSIENT = new Set(['unavailable', 'storage_full', 'serialization_failure']);
 
 export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
   const batchSize = options.batchSize ?? 200;
@@ -33,6 +43,10 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
   let pending: ApiAccess[] = [];
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
+  const retryMs = options.retryMs ?? 1000;
+  const maxPending = options.maxPending ?? 100_000;
+  let failures = 0;
+  let closing = false;
 
   const write = async (batch: ApiAccess[]) => {
     const last = new Map<string, number>();
@@ -48,8 +62,8 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
         );
       }
       for (const [id, at] of last) {
-        // A SMART grant's id starts with g- (src/oauth/grants.ts); anything else is a credential.
-        const table = id.startsWith('g-') ? 'oauth_grants' : 'api_credentials';
+        // A SMART grant's tokens (subject `g-…`, src/oauth/grants.ts) move the grant's last use: the FHIR API Access list shows it.
+        const table = isGrantId(id) ? 'oauth_grants' : 'api_credentials';
         await tx.run(`UPDATE ${table} SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`, [at, id, at]);
       }
     });
@@ -60,7 +74,27 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
     if (!pending.length) return flushing;
     const batch = pending;
     pending = [];
-    flushing = flushing.then(() => write(batch)).catch((err) => options.onError?.(err));
+    flushing = flushing.then(() => write(batch)).then(
+      () => void (failures = 0),
+      (err) => {
+        options.onError?.(err);
+        if (!TRANSIENT.has(findDbError(err)?.code ?? '')) return;
+        // Back in front of what arrived meanwhile, so the log keeps its order.
+        pending = batch.concat(pending);
+        if (pending.length > maxPending) {
+          const dropped = pending.length - maxPending;
+          pending = pending.slice(dropped);
+          options.onError?.(new Error(`API access log: ${dropped} oldest entries dropped (over ${maxPending} waiting for the database)`));
+        }
+        failures++;
+        if (!closing) {
+          // The retry replaces a pending interval timer (which may be much later).
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(() => void flush(), Math.min(retryMs * 2 ** (failures - 1), 30_000));
+          timer.unref();
+        }
+      },
+    );
     return flushing;
   };
 
@@ -95,8 +129,22 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
       return { entries: rows.slice(0, limit).map(toAccess), more: rows.length > limit };
     },
 
-    async close(): Promise<void> {
+    /** Entries not yet in the database (waiting for a flush or for the database). */
+    pendingCount(): number {
+      return pending.length;
+    },
+
+    /** Flushes what is left, retrying for up to `deadlineMs` while the database is away. */
+    async close(deadlineMs = 5000): Promise<void> {
+      closing = true;
+      const until = Date.now() + deadlineMs;
       await flush();
+      while (pending.length && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 200));
+        await flush();
+      }
+      if (timer) (clearTimeout(timer), (timer = undefined));
+      if (pending.length) options.onError?.(new Error(`API access log: ${pending.length} entries could not be written before shutdown`));
     },
   };
 }

@@ -19,6 +19,7 @@ export type AuditAction =
   | 'credential.delete'
   | 'settings.change'
   | 'staff.create'
+  | 'group.create'
   | 'api.access'
   | 'app.register'
   | 'app.remove'
@@ -32,7 +33,7 @@ export type AuditAction =
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'signin.success', 'signin.failure', 'signin.throttled', 'signout', 'password.change', 'portal.enable', 'portal.invite',
-  'portal.activate', 'portal.disable', 'credential.create', 'credential.delete', 'settings.change', 'staff.create', 'api.access',
+  'portal.activate', 'portal.disable', 'credential.create', 'credential.delete', 'settings.change', 'staff.create', 'group.create', 'api.access',
   'app.register', 'app.remove', 'app.authorize', 'app.deny', 'app.revoke', 'keys.rotate',
   'fhir.create', 'fhir.update', 'fhir.delete',
 ];

@@ -66,7 +66,7 @@ export function redisFailureThrottle(redis: Redis, limits = DEFAULT_LIMITS): Fai
     async retryAfter(buckets) {
       const pipeline = redis.pipeline();
       for (const b of buckets) pipeline.get(k(b)).ttl(k(b));
-      const results = (await pipeline.exec()) ?? [];
+      const results = failed(await pipeline.exec());
       let wait = 0;
       buckets.forEach((b, i) => {
         const count = Number(results[i * 2]?.[1] ?? 0);
@@ -78,7 +78,59 @@ export function redisFailureThrottle(redis: Redis, limits = DEFAULT_LIMITS): Fai
     async recordFailure(buckets) {
       const pipeline = redis.pipeline();
       for (const b of buckets) pipeline.incr(k(b)).expire(k(b), limits.windowSeconds, 'NX');
-      await pipeline.exec();
+      failed(await pipeline.exec());
+    },
+  };
+}
+
+/** A pipeline reports each command's error in its results instead of rejecting: surface the first. */
+function failed(results: Array<[Error | null, unknown]> | null): Array<[Error | null, unknown]> {
+  if (!results) throw new Error('Redis pipeline was not executed');
+  const err = results.find(([e]) => e)?.[0];
+  if (err) throw err;
+  return results;
+}
+
+/**
+ * Redis counters with this instance's memory as the fallback (SPEC Operations: "When Redis
+ * goes away, throttling falls back to each instance's memory and requests keep
+ * succeeding"). Failures are always counted in memory too, so an attacker gains nothing
+ * from an outage beyond the other instances' counts. `onFallback` is told once per outage.
+ */
+export function fallbackFailureThrottle(
+  primary: FailureThrottle,
+  memory: FailureThrottle,
+  events: { onFallback?: (err: unknown) => void; onRecover?: () => void } = {},
+): FailureThrottle {
+  let down = false;
+  const fallback = (err: unknown) => {
+    if (!down) events.onFallback?.(err);
+    down = true;
+  };
+  const recovered = () => {
+    if (down) events.onRecover?.();
+    down = false;
+  };
+  return {
+    async retryAfter(buckets) {
+      const local = await memory.retryAfter(buckets);
+      try {
+        const shared = await primary.retryAfter(buckets);
+        recovered();
+        return Math.max(shared, local);
+      } catch (err) {
+        fallback(err);
+        return local;
+      }
+    },
+    async recordFailure(buckets) {
+      await memory.recordFailure(buckets);
+      try {
+        await primary.recordFailure(buckets);
+        recovered();
+      } catch (err) {
+        fallback(err);
+      }
     },
   };
 }

@@ -5,7 +5,8 @@
  */
 export type Dialect = 'sqlite' | 'postgres';
 
-export type SqlValue = string | number | bigint | null | boolean;
+/** Uint8Array (a Buffer): binary data for BLOB/BYTEA columns (Bulk export output). */
+export type SqlValue = string | number | bigint | null | boolean | Uint8Array;
 
 export interface Queryable {
   readonly dialect: Dialect;
@@ -22,7 +23,7 @@ export interface Db extends Queryable {
    * Runs `fn` in one transaction on a dedicated connection; commits when it resolves,
    * rolls back when it throws. Nested calls reuse the outer transaction.
    */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** Runs a multi-statement script (migrations). */
   exec(sql: string): Promise<void>;
   /**
@@ -36,14 +37,33 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+export interface TransactionOptions {
+  /**
+   * Lifts the statement and read timeouts that bound the server's queries (migrations on a
+   * large database may run for minutes). PostgreSQL only; SQLite has no such timeouts.
+   */
+  unbounded?: boolean;
+}
+
 /** A driver error mapped to something the rest of the code can act on. */
 export class DbError extends Error {
   constructor(
-    readonly code: 'unique_violation' | 'serialization_failure' | 'unavailable',
+    readonly code: 'unique_violation' | 'serialization_failure' | 'unavailable' | 'storage_full',
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = 'DbError';
   }
+}
+
+/**
+ * The DbError behind an error, if any: the error itself or one of its causes (the
+ * importer and other layers wrap driver errors with context).
+ */
+export function findDbError(err: unknown): DbError | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof DbError) return e;
+  }
+  return undefined;
 }

@@ -15,7 +15,7 @@ export async function migrate(db: Db, migrations: readonly Migration[] = all): P
   return db.transaction(async (tx) => {
     if (db.dialect === 'postgres') await tx.get('SELECT pg_advisory_xact_lock(?)', [PG_MIGRATION_LOCK]);
     return applyPending(tx, migrations);
-  });
+  }, { unbounded: true });
 }
 
 async function applyPending(tx: Queryable, migrations: readonly Migration[]): Promise<string[]> {

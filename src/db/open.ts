@@ -24,6 +24,9 @@ export const BULK_LOAD: BulkLoadOptions = { cacheMiB: 256, walAutocheckpoint: 16
 /** Opens the database named by a DATABASE_URL: `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
 export function openDb(url: string, options: OpenOptions = {}): Db {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length) || ':memory:', { writer: options.bulkLoad });
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    // A bulk load runs long statements (ANALYZE, big transactions) on purpose: no timeouts.
+    return openPostgres(url, options.bulkLoad ? { connectTimeoutMs: 10_000, queryTimeoutMs: 0, statementTimeoutMs: 0 } : {});
+  }
   throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`);
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { type Db, DbError, type Queryable, type SqlValue } from './db.js';
+import { type Db, DbError, type Queryable, type SqlValue, type TransactionOptions } from './db.js';
+import { classifyPgError } from './pg-errors.js';
 
 // BIGINT (int8) and NUMERIC come back as strings by default; our BIGINTs are epoch
 // milliseconds and sequence numbers, all well inside Number's safe range.
@@ -11,15 +12,43 @@ export function toPgPlaceholders(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-export function openPostgres(url: string, options: { max?: number } = {}): Db {
+export interface PostgresOptions {
+  max?: number;
+  /**
+   * Bounds that turn an unreachable or stalled database into a DbError('unavailable') the
+   * HTTP surfaces answer with 503 (SPEC Operations: "answers 503 within 5 seconds"):
+   * waiting for a connection (new, or a free one from the pool), and waiting for a query's
+   * answer on the client side (a stalled network never answers). The server cancels a
+   * statement itself after `statementTimeoutMs`. 0 turns a bound off (bulk loads).
+   */
+  connectTimeoutMs?: number;
+  queryTimeoutMs?: number;
+  statementTimeoutMs?: number;
+}
+
+/** The server's bounds: at most ~3 s per wait, so one request answers well within 5 s. */
+export const SERVER_TIMEOUTS = { connectTimeoutMs: 2000, queryTimeoutMs: 3000, statementTimeoutMs: 3000 } as const;
+
+export function openPostgres(url: string, options: PostgresOptions = {}): Db {
+  const connectTimeoutMs = options.connectTimeoutMs ?? SERVER_TIMEOUTS.connectTimeoutMs;
+  const queryTimeoutMs = options.queryTimeoutMs ?? SERVER_TIMEOUTS.queryTimeoutMs;
+  const statementTimeoutMs = options.statementTimeoutMs ?? SERVER_TIMEOUTS.statementTimeoutMs;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 10,
     // Our queries are short index lookups; JIT compilation (triggered by cost estimates
     // on unanalysed tables) can add hundreds of milliseconds to one of them.
     options: '-c jit=off',
+    connectionTimeoutMillis: connectTimeoutMs || undefined,
+    query_timeout: queryTimeoutMs || undefined,
+    statement_timeout: statementTimeoutMs || undefined,
+    // Dead peers (a cut network) are noticed on idle connections too.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 5000,
   });
-  pool.on('error', () => undefined); // idle client errors surface on the next query
+  // An idle client that fails is removed from the pool by pg-pool itself; the next query
+  // opens a fresh connection, so the pool recovers when the database is back.
+  pool.on('error', () => undefined);
   const translated = new Map<string, string>();
   const text = (sql: string) => {
     let t = translated.get(sql);
@@ -31,34 +60,47 @@ export function openPostgres(url: string, options: { max?: number } = {}): Db {
     return t;
   };
 
-  const on = (client: pg.Pool | pg.PoolClient): Queryable => ({
-    dialect: 'postgres',
-    async all<T>(sql: string, params: readonly SqlValue[] = []) {
-      return (await wrap(() => client.query(text(sql), params as unknown[]))).rows as T[];
-    },
-    async get<T>(sql: string, params: readonly SqlValue[] = []) {
-      return (await wrap(() => client.query(text(sql), params as unknown[]))).rows[0] as T | undefined;
-    },
-    async run(sql: string, params: readonly SqlValue[] = []) {
-      return (await wrap(() => client.query(text(sql), params as unknown[]))).rowCount ?? 0;
-    },
-  });
+  // `unbounded`: no client-side read timeout (setTimeout's largest delay; pg treats 0 as "use the default").
+  const on = (client: pg.Pool | pg.PoolClient, unbounded = false): Queryable => {
+    const q = (sql: string, params: readonly SqlValue[]) => {
+      // query_timeout per query is read by pg's Client.query but missing from @types/pg.
+      const config = (unbounded ? { text: text(sql), values: params, query_timeout: 2 ** 31 - 1 } : { text: text(sql), values: params }) as pg.QueryConfig;
+      return wrap(() => client.query(config));
+    };
+    return {
+      dialect: 'postgres',
+      async all<T>(sql: string, params: readonly SqlValue[] = []) {
+        return (await q(sql, params)).rows as T[];
+      },
+      async get<T>(sql: string, params: readonly SqlValue[] = []) {
+        return (await q(sql, params)).rows[0] as T | undefined;
+      },
+      async run(sql: string, params: readonly SqlValue[] = []) {
+        return (await q(sql, params)).rowCount ?? 0;
+      },
+    };
+  };
 
   const base = on(pool);
   return {
     ...base,
-    async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>, txOptions: TransactionOptions = {}): Promise<T> {
       const client = await wrap(() => pool.connect());
+      let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
-        const result = await fn(on(client));
-        await client.query('COMMIT');
+        await wrap(() => client.query('BEGIN'));
+        if (txOptions.unbounded) await wrap(() => client.query('SET LOCAL statement_timeout = 0'));
+        const result = await fn(on(client, txOptions.unbounded));
+        await wrap(() => client.query('COMMIT'));
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        // A connection that failed or timed out is in an unknown state: it is destroyed
+        // on release instead of going back to the pool.
+        if (err instanceof DbError && err.code === 'unavailable') broken = err;
+        else await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
     async exec(sql: string) {
@@ -85,10 +127,10 @@ async function wrap<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    const code = (err as { code?: string }).code ?? '';
-    if (code === '23505') throw new DbError('unique_violation', 'unique constraint violated', { cause: err });
-    if (code === '40001' || code === '40P01') throw new DbError('serialization_failure', 'serialization failure', { cause: err });
-    if (code === 'ECONNREFUSED' || code.startsWith('08')) throw new DbError('unavailable', 'database unavailable', { cause: err });
+    const code = classifyPgError(err);
+    if (code === 'unique_violation') throw new DbError(code, 'unique constraint violated', { cause: err });
+    if (code === 'serialization_failure') throw new DbError(code, 'serialization failure', { cause: err });
+    if (code === 'unavailable') throw new DbError(code, 'database unavailable', { cause: err });
     throw err;
   }
 }

@@ -74,12 +74,13 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Db {
       if (inTx) return fn(writeQ);
       return enqueue(async () => {
         inTx = true;
-        writer.exec('BEGIN IMMEDIATE');
         try {
+          wrap(() => writer.exec('BEGIN IMMEDIATE'));
           const result = await fn(writeQ);
-          writer.exec('COMMIT');
+          wrap(() => writer.exec('COMMIT'));
           return result;
         } catch (err) {
+          // SQLite may have rolled back already (SQLITE_FULL during a statement does).
           if (writer.inTransaction) writer.exec('ROLLBACK');
           throw err;
         } finally {
@@ -138,6 +139,10 @@ function wrap<T>(fn: () => T): T {
     const code = (err as { code?: string }).code ?? '';
     if (code.startsWith('SQLITE_CONSTRAINT')) throw new DbError('unique_violation', 'constraint violated', { cause: err });
     if (code === 'SQLITE_BUSY') throw new DbError('serialization_failure', 'database busy', { cause: err });
+    // https://www.sqlite.org/rescode.html#full: the disk (or a size limit) is full; nothing
+    // of the failed statement is stored and reads keep working.
+    if (code === 'SQLITE_FULL') throw new DbError('storage_full', 'database or disk is full', { cause: err });
+    if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') throw new DbError('unavailable', 'database file unavailable', { cause: err });
     throw err;
   }
 }

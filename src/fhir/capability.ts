@@ -3,6 +3,12 @@ import { API_TYPES, US_CORE_PROFILES } from './resource-types.js';
 import type { SearchRegistry } from './search/types.js';
 
 const US_CORE = 'http://hl7.org/fhir/us/core/StructureDefinition/';
+/** Bulk Data Access 2.0 (https://hl7.org/fhir/uv/bulkdata/): $export at system, Patient and Group level (src/bulk/). */
+const BULK = 'http://hl7.org/fhir/uv/bulkdata/';
+const EXPORT_OPERATIONS: Record<string, { name: string; definition: string }> = {
+  Patient: { name: 'export', definition: `${BULK}OperationDefinition/patient-export` },
+  Group: { name: 'export', definition: `${BULK}OperationDefinition/group-export` },
+};
 
 /**
  * The CapabilityStatement, generated from the same registry the indexer and the parser
@@ -10,7 +16,8 @@ const US_CORE = 'http://hl7.org/fhir/us/core/StructureDefinition/';
  * (https://hl7.org/fhir/R4/capabilitystatement.html, SMART: https://hl7.org/fhir/smart-app-launch/conformance.html).
  */
 export function capabilityStatement(registry: SearchRegistry, config: Config) {
-  const resources = API_TYPES.filter((t) => registry.resourceTypes().includes(t)).map((type) => {
+  // Group: for Bulk Data clients to find the groups to export (read, search, $export).
+  const resources = [...API_TYPES, 'Group'].filter((t) => registry.resourceTypes().includes(t)).map((type) => {
     const params = [registry.get(type, '_id'), registry.get(type, '_lastUpdated'), ...registry.forType(type)].filter(
       (p): p is NonNullable<typeof p> => p !== undefined && p.type !== 'composite' && p.type !== 'special',
     );
@@ -31,8 +38,13 @@ export function capabilityStatement(registry: SearchRegistry, config: Config) {
       searchInclude: includes,
       searchRevInclude: ['Provenance:target'],
       searchParam: params.map((p) => ({ name: p.code, definition: p.url, type: p.type })),
-      ...(type === 'Patient'
-        ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] }
+      ...(type === 'Patient' || type === 'Group'
+        ? {
+            operation: [
+              ...(type === 'Patient' ? [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] : []),
+              EXPORT_OPERATIONS[type],
+            ],
+          }
         : {}),
     };
   });
@@ -46,7 +58,7 @@ export function capabilityStatement(registry: SearchRegistry, config: Config) {
     implementation: { description: 'ChartKey patient-access FHIR API', url: `${config.publicUrl}/fhir` },
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
-    instantiates: ['http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server'],
+    instantiates: ['http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server', `${BULK}CapabilityStatement/bulk-data`],
     implementationGuide: ['http://hl7.org/fhir/us/core/ImplementationGuide/hl7.fhir.us.core|6.1.0'],
     rest: [
       {
@@ -70,7 +82,10 @@ export function capabilityStatement(registry: SearchRegistry, config: Config) {
         },
         resource: resources,
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
-        operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }],
+        operation: [
+          { name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' },
+          { name: 'export', definition: `${BULK}OperationDefinition/export` },
+        ],
       },
     ],
   };

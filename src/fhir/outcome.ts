@@ -8,7 +8,7 @@ export type IssueSeverity = 'fatal' | 'error' | 'warning' | 'information';
 export type IssueType =
   | 'invalid' | 'structure' | 'required' | 'value' | 'processing' | 'not-supported' | 'not-found'
   | 'deleted' | 'security' | 'login' | 'forbidden' | 'too-costly' | 'throttled' | 'exception'
-  | 'conflict' | 'duplicate' | 'informational' | 'too-long' | 'expired' | 'incomplete';
+  | 'conflict' | 'duplicate' | 'informational' | 'too-long' | 'expired' | 'incomplete' | 'transient' | 'no-store';
 
 export interface Issue {
   severity: IssueSeverity;
@@ -62,4 +62,11 @@ export const errors = {
   forbidden: (message: string) => new FhirError('forbidden', 403, message, 'forbidden'),
   notSupported: (message: string) => new FhirError('not_supported', 400, message, 'not-supported'),
   conflict: (message: string) => new FhirError('conflict', 409, message, 'conflict'),
+  /** The database cannot be reached or timed out (SPEC Operations: 503 with Retry-After). */
+  unavailable: (retryAfterSeconds = 5) =>
+    new FhirError('unavailable', 503, 'The service is temporarily unavailable (database unreachable); try again shortly', 'transient', {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    }),
+  /** The database refused a write because its storage is full (RFC 4918 §11.5, 507 Insufficient Storage). */
+  storageFull: () => new FhirError('storage_full', 507, 'The server has no storage left; the change was not saved. Reads still work.', 'no-store'),
 };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { findDbError } from '../db/db.js';
 import type { Services } from '../services.js';
 import { authenticateClient, single } from './client-auth.js';
 import { openidConfiguration, smartConfiguration } from './discovery.js';
@@ -15,7 +16,6 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
   const { config, oauth } = services;
   const discovery = JSON.stringify(smartConfiguration(config));
   const openid = JSON.stringify(openidConfiguration(config));
-  await oauth.keys.ensure();
 
   const json = (reply: FastifyReply, body: string, maxAge = 3600) =>
     reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', `public, max-age=${maxAge}`).send(body);
@@ -40,10 +40,32 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
         if (err.retryAfter) reply.header('retry-after', String(err.retryAfter));
         return reply.code(err.status).send({ error: err.error, error_description: err.message });
       }
+      const db = findDbError(err);
+      if (db?.code === 'unavailable' || db?.code === 'storage_full') {
+        // RFC 6749 §4.1.2.1 names temporarily_unavailable; the token endpoint uses it too.
+        request.log.warn({ path: request.url.split('?')[0], code: db.code }, 'database unavailable: token endpoint answered 503');
+        return reply.code(503).header('retry-after', '5').send({ error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again shortly' });
+      }
       const status = (err as { statusCode?: number }).statusCode ?? 500;
       if (status >= 400 && status < 500) return reply.code(status).send({ error: 'invalid_request', error_description: 'Malformed request' });
       request.log.error({ err, method: request.method, path: request.url.split('?')[0] }, 'OAuth endpoint failed');
       return reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
+    });
+
+    // The token endpoint takes POST only (https://www.rfc-editor.org/rfc/rfc6749#section-3.2):
+    // other methods get an RFC 6749 error too, not the framework's 404.
+    endpoints.route({
+      method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+      url: '/oauth/token',
+      handler: async (_request, reply) => {
+        reply.header('allow', 'POST');
+        throw new OAuthError('invalid_request', 405, 'The token endpoint accepts POST only');
+      },
+    });
+
+    // Unknown paths under /oauth answer in this surface's error shape too.
+    endpoints.all('/oauth/*', async () => {
+      throw new OAuthError('invalid_request', 404, 'Unknown OAuth endpoint');
     });
 
     const form = (body: unknown): URLSearchParams => {

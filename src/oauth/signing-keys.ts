@@ -87,6 +87,7 @@ export function signingKeys(db: Db, options: SigningKeyOptions) {
 
     /** The public keys to publish: the signing key and retired keys whose tokens may still be live. */
     async jwks(): Promise<{ keys: JWK[] }> {
+      await current(); // the first key is made on first use (first start)
       const rows = await db.all<KeyRow>('SELECT * FROM oauth_signing_keys WHERE retired_at IS NULL OR retired_at > ? ORDER BY created_at DESC, kid', [
         now() - RETIRED_KEEP_MS,
       ]);

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { type DbError, findDbError } from '../db/db.js';
 import type { Services } from '../services.js';
 import { Layout } from './layout.js';
 import { sendPage } from './render.js';
@@ -8,6 +9,8 @@ import { sendPage } from './render.js';
  * admin route files need not import the plugin that registers them (no import cycle).
  */
 export function errorPage(services: Services, err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const db = findDbError(err);
+  if (db?.code === 'unavailable' || db?.code === 'storage_full') return unavailablePage(services, db, req, reply);
   const csrf = err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET';
   const status = csrf ? 403 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
   if (status >= 500) services.logger.error({ err, url: req.url.split('?')[0] }, 'page failed');
@@ -31,6 +34,29 @@ export function errorPage(services: Services, err: FastifyError, req: FastifyReq
       </div>
     </Layout>,
     status,
+  );
+}
+
+/**
+ * A database outage (or a full disk) is temporary: a friendly 503 page with Retry-After,
+ * one log line without a stack (SPEC Operations).
+ */
+function unavailablePage(services: Services, db: DbError, req: FastifyRequest, reply: FastifyReply) {
+  const path = req.url.split('?')[0];
+  if (db.code === 'storage_full') services.logger.error({ path }, 'database storage full: page answered 503');
+  else services.logger.warn({ path, reason: String((db.cause as Error | undefined)?.message ?? db.message) }, 'database unavailable: page answered 503');
+  const area = req.url.startsWith('/admin') ? 'admin' : 'portal';
+  reply.header('retry-after', '30');
+  return sendPage(
+    reply,
+    <Layout title="Temporarily unavailable" area={area}>
+      <div class="card narrow">
+        <h1>Temporarily unavailable</h1>
+        <p>ChartKey cannot reach its records right now. Nothing you entered before this page was lost.</p>
+        <p>Please try again in a minute.</p>
+      </div>
+    </Layout>,
+    503,
   );
 }
 

@@ -72,4 +72,8 @@ describe('docs/errors.md and the code list the same error codes', () => {
   it('DbError', () => {
     expect(documented('DbError')).toEqual(unionAfter(read('src/db/db.ts'), /readonly code:/));
   });
+
+  it('BackupError', () => {
+    expect(documented('BackupError')).toEqual(unionAfter(read('src/ops/backup.ts'), /readonly code:/));
+  });
 });

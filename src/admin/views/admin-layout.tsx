@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { Layout } from '../../web/layout.js';
 
-export function AdminPage(props: { title: string; csrf: string; who: string; current?: 'patients' | 'apps' | 'audit' | 'settings'; toast?: string; children: ComponentChildren }) {
+export function AdminPage(props: { title: string; csrf: string; who: string; current?: 'patients' | 'apps' | 'groups' | 'audit' | 'settings'; toast?: string; children: ComponentChildren }) {
   return (
     <Layout
       title={props.title}
@@ -10,6 +10,7 @@ export function AdminPage(props: { title: string; csrf: string; who: string; cur
       nav={[
         { href: '/admin/patients', label: 'Patients', current: props.current === 'patients' },
         { href: '/admin/apps', label: 'Apps', testId: 'nav-apps', current: props.current === 'apps' },
+        { href: '/admin/groups', label: 'Groups', current: props.current === 'groups' },
         { href: '/admin/audit', label: 'Audit trail', current: props.current === 'audit' },
         { href: '/admin/settings', label: 'Settings', current: props.current === 'settings' },
       ]}

@@ -7,7 +7,8 @@ import { dropOauthTokens } from './006-drop-oauth-tokens.js';
 import { dataVersion } from './007-data-version.js';
 import { smartSchema } from './008-smart.js';
 import { historySince } from './009-history-since.js';
+import { bulkExport } from './010-bulk-export.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in the order applied. Append only; never edit a shipped one. */
-export const migrations: readonly Migration[] = [fhirSchema, staffSchema, portalSchema, oauthSchema, indexByResource, dropOauthTokens, dataVersion, smartSchema, historySince];
+export const migrations: readonly Migration[] = [fhirSchema, staffSchema, portalSchema, oauthSchema, indexByResource, dropOauthTokens, dataVersion, smartSchema, historySince, bulkExport];

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError } from '../../auth/principal.js';
-import { FhirError, outcome } from '../outcome.js';
+import { findDbError } from '../../db/db.js';
+import { errors, FhirError, outcome } from '../outcome.js';
 import { FHIR_JSON } from './negotiate.js';
 
 /** The challenge sent with every 401 (RFC 6750 §3 for Bearer, RFC 7617 for Basic). */
@@ -21,6 +22,8 @@ export function fhirErrorHandler(err: FastifyError | Error, request: FastifyRequ
     const code = status === 429 ? 'throttled' : 'login';
     return send(reply, status, outcome([{ severity: 'error', code, diagnostics: err.message }]));
   }
+  const unavailable = err instanceof FhirError && err.status < 500 ? undefined : fromDbError(err, request);
+  if (unavailable) err = unavailable;
   if (err instanceof FhirError) {
     for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
     return send(reply, err.status, err.toOutcome());
@@ -39,6 +42,23 @@ export function fhirErrorHandler(err: FastifyError | Error, request: FastifyRequ
   }
   request.log.error({ err, method: request.method, path: request.url.split('?')[0] }, 'FHIR request failed');
   return send(reply, 500, outcome([{ severity: 'error', code: 'exception', diagnostics: 'Internal server error' }]));
+}
+
+/**
+ * A database outage or a full disk is the operator's problem, not a bug: the caller gets
+ * 503 (with Retry-After) or 507 and an OperationOutcome, the log one line without a stack.
+ */
+function fromDbError(err: unknown, request: FastifyRequest): FhirError | undefined {
+  const db = findDbError(err);
+  if (db?.code === 'unavailable') {
+    request.log.warn({ reason: String((db.cause as Error | undefined)?.message ?? db.message), method: request.method, path: request.url.split('?')[0] }, 'database unavailable: answered 503');
+    return errors.unavailable();
+  }
+  if (db?.code === 'storage_full') {
+    request.log.error({ method: request.method, path: request.url.split('?')[0] }, 'database storage full: write refused with 507');
+    return errors.storageFull();
+  }
+  return undefined;
 }
 
 function send(reply: FastifyReply, status: number, body: unknown) {

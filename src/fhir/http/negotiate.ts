@@ -9,7 +9,8 @@ export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir', 'text/json']);
 
-export function assertAcceptable(accept: string | undefined, format: string | undefined): void {
+/** `also`: media types a route serves besides JSON (a Bulk Data file: NDJSON). */
+export function assertAcceptable(accept: string | undefined, format: string | undefined, also?: readonly string[]): void {
   if (format !== undefined) {
     const f = format.split(';')[0].trim().toLowerCase();
     if (!JSON_FORMATS.has(f)) throw new FhirError('not_acceptable', 406, `Unsupported _format "${format.slice(0, 64)}": this server speaks JSON only`, 'not-supported');
@@ -17,6 +18,6 @@ export function assertAcceptable(accept: string | undefined, format: string | un
   }
   if (!accept) return;
   const types = accept.split(',').map((t) => t.split(';')[0].trim().toLowerCase());
-  const ok = types.some((t) => t === '*/*' || t === 'application/*' || t === 'text/*' || JSON_FORMATS.has(t) || t === '');
+  const ok = types.some((t) => t === '*/*' || t === 'application/*' || t === 'text/*' || JSON_FORMATS.has(t) || t === '' || also?.includes(t));
   if (!ok) throw new FhirError('not_acceptable', 406, 'Unsupported Accept: this server returns application/fhir+json only', 'not-supported');
 }

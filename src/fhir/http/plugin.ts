@@ -4,6 +4,7 @@ import type { Principal } from '../../auth/principal.js';
 import type { Config } from '../../config/config.js';
 import type { Services } from '../../services.js';
 import { permits } from '../../auth/permissions.js';
+import { registerBulkRoutes } from '../../bulk/routes.js';
 import { smartConfiguration } from '../../oauth/discovery.js';
 import { capabilityStatement } from '../capability.js';
 import { everythingBundle } from '../everything.js';
@@ -50,7 +51,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
   app.addHook('onRequest', async (request) => {
     const query = request.query as Record<string, string | string[] | undefined>;
     const format = Array.isArray(query._format) ? query._format[0] : query._format;
-    assertAcceptable(request.headers.accept, format);
+    assertAcceptable(request.headers.accept, format, (request.routeOptions.config as { accepts?: readonly string[] } | undefined)?.accepts);
     if (PUBLIC.has(request.url.split('?')[0])) return;
     request.principal = await services.authenticate({ authorization: request.headers.authorization, ip: request.ip });
   });
@@ -123,6 +124,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
   registerSearchRoutes(app, { services, baseUrl, scopeFor });
   registerHistoryRoutes(app, { services, baseUrl, scopeFor });
   await app.register(writeRoutes, { services, baseUrl });
+  registerBulkRoutes(app, { services, config });
 };
 
 /**

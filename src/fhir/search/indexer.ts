@@ -83,6 +83,9 @@ function unique<T>(list: T[], key: (row: T) => string): T[] {
  */
 function compartments(resource: Record<string, unknown>, type: string, refs: ReferenceRow[], registry: SearchRegistry): string[] {
   if (type === 'Patient') return typeof resource.id === 'string' ? [resource.id] : [];
+  // R4 puts a Group in each member's compartment, but a Group lists other patients: in a
+  // patient's scope it would name them. Groups are practice data (Bulk Data export), not the patient's.
+  if (type === 'Group') return [];
   const params = registry.compartmentParams(type);
   if (params.length === 0) return [];
   const ids = new Set<string>();

@@ -31,6 +31,12 @@ const CHAIN_TERMS = 20;
  * plans 100 of them, even with two values each, in about three seconds of database CPU.
  */
 export const MAX_CLAUSES = 30;
+/**
+ * At most this many distinct `_sort` keys: each is a correlated subquery per candidate
+ * row, and 300 of them (a repeated `_sort`) held the event loop for seconds on SQLite.
+ * A repeated key (same parameter, same direction) orders nothing more and is dropped.
+ */
+export const MAX_SORT_KEYS = 10;
 
 /** Parameters that do not filter and that this layer ignores on purpose. */
 const IGNORED: ReadonlySet<string> = new Set(['_format', '_pretty']);
@@ -79,6 +85,8 @@ export function parseSearch(
       }
     }
   }
+  query.sort = query.sort.filter((k, i) => query.sort.findIndex((o) => o.param === k.param && o.desc === k.desc) === i);
+  if (query.sort.length > MAX_SORT_KEYS) throw errors.badParameter(`Too many _sort keys (at most ${MAX_SORT_KEYS})`);
   if (query.clauses.length > MAX_CLAUSES) throw errors.badParameter(`Too many filtering search parameters (at most ${MAX_CLAUSES})`);
   if (query.clauses.reduce((n, c) => n + terms(c), 0) > MAX_TERMS) {
     throw errors.badParameter(`Too many search values in one request (at most ${MAX_TERMS}, a chained parameter counting ${CHAIN_TERMS} more per target type)`);

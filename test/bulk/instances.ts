@@ -1,0 +1,61 @@
+import pg from 'pg';
+import pino from 'pino';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import type { BulkOptions } from '../../src/bulk/service.js';
+import { loadConfig } from '../../src/config/config.js';
+import { openDb } from '../../src/db/open.js';
+import { createServices, type Services } from '../../src/services.js';
+import { PG_ADMIN_URL } from '../helpers/db.js';
+import { BASE } from './bulk-client.js';
+
+/**
+ * Databases that outlive one app (a SQLite file, a PostgreSQL database), so a test can stop
+ * an instance and start another on the same data, run two at once, or run a CLI command on it.
+ */
+export async function freshDatabase(kind: 'sqlite' | 'postgres'): Promise<{ url: string; dir: string; drop(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'chartkey-bulk-'));
+  if (kind === 'sqlite') return { url: `sqlite:${join(dir, 'db.sqlite')}`, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  const name = `chartkey_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`),
+    dir,
+    async drop() {
+      rmSync(dir, { recursive: true, force: true });
+      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+export interface Instance {
+  app: FastifyInstance;
+  services: Services;
+  close(): Promise<void>;
+}
+
+/** One ChartKey instance (its own connections and export worker) on a database. */
+export async function startInstance(url: string, dir: string, bulk: Omit<BulkOptions, 'ttlMs' | 'now'> = {}): Promise<Instance> {
+  const config = loadConfig({}, { databaseUrl: url, publicUrl: BASE, demo: false, dataDir: dir });
+  const services = await createServices(config, { db: openDb(url), logger: pino({ level: 'silent' }), bulk: { pollMs: 20, ...bulk } });
+  const app = await buildApp(config, services);
+  await app.ready();
+  return {
+    app,
+    services,
+    async close() {
+      await app.close();
+      await services.close();
+    },
+  };
+}

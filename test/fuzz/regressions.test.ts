@@ -1,0 +1,99 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, createTestApp, type TestApp } from '../helpers/app.js';
+import { backends } from '../helpers/db.js';
+import { credentialFor } from '../helpers/patients.js';
+import { prepare, viaSocket } from './send.js';
+
+/**
+ * Defects the fuzz suite (test/fuzz/fuzz.test.ts) found, each pinned by the smallest
+ * request that showed it.
+ */
+describe.each(await backends())('fuzz regressions on %s', (kind) => {
+  let t: TestApp;
+  let auth: string;
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    await t.services.store.transaction(async (tx) => {
+      await tx.put({ resourceType: 'Patient', id: 'p1', name: [{ family: 'Shaw' }] });
+      for (let i = 0; i < 120; i++) {
+        await tx.put({
+          resourceType: 'Observation', id: `o${i}`, status: 'final', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://loinc.org', code: `${i % 17}-1` }] },
+          effectiveDateTime: new Date(Date.UTC(2020, 0, 1 + i)).toISOString(), valueQuantity: { value: i % 23, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+        });
+      }
+    });
+    const c = await credentialFor(t.services, 'p1');
+    auth = basic(c.key, c.secret);
+  });
+  afterAll(async () => t?.close());
+
+  it('answers other methods on the token endpoint with an RFC 6749 error, not the framework 404', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const) {
+      const res = await t.app.inject({ method, url: '/oauth/token' });
+      expect(res.statusCode, method).toBe(405);
+      expect(res.headers['content-type'], method).toMatch(/^application\/json/);
+      expect(res.headers.allow).toBe('POST');
+      expect(res.headers['cache-control']).toContain('no-store');
+      expect(res.json(), method).toEqual({ error: 'invalid_request', error_description: 'The token endpoint accepts POST only' });
+    }
+    const head = await t.app.inject({ method: 'HEAD', url: '/oauth/token' });
+    expect(head.statusCode).toBe(405);
+    // A body the endpoint cannot parse is refused before the method is: still RFC 6749.
+    const options = await t.app.inject({ method: 'OPTIONS', url: '/oauth/token?x=%ZZ', headers: { 'content-type': '?? ??' }, payload: 'grant_type=x' });
+    expect(options.statusCode).toBe(415);
+    expect(options.json().error).toBe('invalid_request');
+  });
+
+  it('drops repeated _sort keys and refuses more than 10 distinct ones, so no sort holds the event loop', async () => {
+    const get = (q: string) => t.app.inject({ method: 'GET', url: `/fhir/Observation?${q}`, headers: { authorization: auth } });
+    // Before: 300 correlated subqueries per row, ~5 s of event loop on this data.
+    const repeated = await get(`_sort=${Array(100).fill('date,-code,value-quantity').join(',')}&_count=1000`);
+    expect(repeated.statusCode).toBe(200);
+    const once = await get('_sort=date,-code,value-quantity&_count=1000');
+    expect(repeated.json().entry).toEqual(once.json().entry);
+    const eleven = await get('_sort=date,code,value-quantity,status,category,_id,_lastUpdated,-date,-code,-status,-category');
+    expect(eleven.statusCode).toBe(400);
+    expect(eleven.json().issue[0].diagnostics).toBe('Too many _sort keys (at most 10)');
+    // Two _sort parameters count together.
+    expect((await get('_sort=date,code,value-quantity,status,category,_id&_sort=_lastUpdated,-date,-code,-status,-category')).statusCode).toBe(400);
+  });
+
+  it('answers a malformed %-escape under /oauth/ with an RFC 6749 error', async () => {
+    const res = await t.app.inject({ method: 'PATCH', url: '/oauth/x/%F0%80%80%80' });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.json()).toEqual({ error: 'invalid_request', error_description: 'Malformed request' });
+  });
+
+  it('answers unknown paths under /oauth with an RFC 6749 error', async () => {
+    for (const url of ['/oauth/token/', '/oauth/token%00', '/oauth/x/y', '/oauth/']) {
+      const res = await t.app.inject({ method: 'GET', url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type'], url).toMatch(/^application\/json/);
+      expect(res.json(), url).toEqual({ error: 'invalid_request', error_description: 'Unknown OAuth endpoint' });
+    }
+  });
+
+  it('answers a header block the HTTP parser refuses with an OperationOutcome under /fhir (431), plain text elsewhere', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (t.app.server.address() as AddressInfo).port;
+    const huge = { authorization: auth, 'x-big': 'x'.repeat(20_000) };
+    const fhir = await viaSocket(port, prepare({ method: 'GET', url: '/fhir/Patient/p1', headers: huge, ip: '' }, {}));
+    expect(fhir.status).toBe(431);
+    expect(fhir.headers['content-type']).toBe('application/fhir+json; charset=utf-8');
+    expect(JSON.parse(fhir.body)).toEqual({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'too-long', diagnostics: 'Request header fields too large' }] });
+    const token = await viaSocket(port, prepare({ method: 'POST', url: '/oauth/token', headers: huge, ip: '' }, {}));
+    expect(token.status).toBe(431);
+    expect(JSON.parse(token.body)).toEqual({ error: 'invalid_request', error_description: 'Request header fields too large' });
+    const page = await viaSocket(port, prepare({ method: 'GET', url: '/portal/login', headers: huge, ip: '' }, {}));
+    expect(page.status).toBe(431);
+    expect(page.headers['content-type']).toBe('text/plain; charset=utf-8');
+    const badLine = await viaSocket(port, prepare({ method: 'GET', url: '/fhir/Patient/p1 x\u0001y', headers: {}, ip: '' }, {}));
+    expect(badLine.status).toBe(400);
+    expect(JSON.parse(badLine.body).resourceType).toBe('OperationOutcome');
+    // The server still answers on a new connection.
+    const ok = await viaSocket(port, prepare({ method: 'GET', url: '/fhir/Patient/p1', headers: { authorization: auth }, ip: '' }, {}));
+    expect(ok.status).toBe(200);
+  });
+});
