@@ -52,7 +52,10 @@ export function patientScope(patientId: string, types?: Iterable<string>): Scope
  */
 export function scopeKey(scope: Scope): string {
   if (scope.kind === 'all') return 'all';
-  return `patient\0${scope.patientId}\0${scope.types === undefined ? '*' : [...scope.types].sort().join(',')}`;
+  const types = scope.types === undefined ? '*' : [...scope.types].sort().join(',');
+  // Every field that narrows visibility (categories, excludeSensitive) is part of the key.
+  const categories = scope.categories === undefined ? '' : JSON.stringify(Object.entries(scope.categories).map(([t, cs]) => [t, [...cs].sort()]).sort());
+  return `patient\0${scope.patientId}\0${types}\0${categories}\0${scope.excludeSensitive ? 1 : 0}`;
 }
 
 /** Resource types a patient may see when (and only when) their own records reference them. */
