@@ -17,6 +17,11 @@ export interface BenchData {
   secret: string;
   imported: number;
   importSeconds: number;
+  /** The sync scenario's apps: one credential per synced patient. */
+  syncApps: Array<{ patientId: string; key: string; secret: string }>;
+  /** Patients not synced: the writer's targets. */
+  otherPatients: string[];
+  staff: { username: string; password: string };
 }
 
 export interface LoadOptions {
@@ -27,6 +32,8 @@ export interface LoadOptions {
   resourcesPerTransaction?: number;
   /** The patient for the cases (default: the one with the largest record). */
   patient?: string;
+  /** Patients synced in the sync scenario, each with its own credential (the first N by id). */
+  syncPatients?: number;
 }
 
 /**
@@ -76,7 +83,28 @@ export async function loadBenchData(databaseUrl: string, options: LoadOptions): 
     );
     const { account } = await enablePortal(services, { patientId: top!.patient, username: 'benchpatient', by: { kind: 'system', id: 'bench' } });
     const { key, secret } = await services.credentials.create(top!.patient, account.id, 'Benchmark');
+    // The sync scenario: the first N patients by id, each with a portal account and an app credential.
+    const ids = (await services.db.all<{ id: string }>("SELECT id FROM resources WHERE type = 'Patient' AND deleted = 0 ORDER BY id")).map((r) => r.id);
+    const synced = ids.slice(0, options.syncPatients ?? 200);
+    const syncApps: BenchData['syncApps'] = [];
+    for (const [i, patientId] of synced.entries()) {
+      let enabled = account;
+      if (patientId !== top!.patient) {
+        try {
+          enabled = (await enablePortal(services, { patientId, username: `sync${i}`, by: { kind: 'system', id: 'bench' } })).account;
+        } catch {
+          continue; // a database reused with --db-url: enabled by an earlier run
+        }
+      }
+      const c = await services.credentials.create(patientId, enabled.id, 'Sync app');
+      syncApps.push({ patientId, key: c.key, secret: c.secret });
+    }
+    const staff = { username: 'benchstaff', password: 'bench staff password 1' };
+    if (!(await services.db.get('SELECT 1 AS x FROM staff_users WHERE username = ?', [staff.username]))) await services.staff.create(staff.username, staff.password);
     return {
+      syncApps,
+      otherPatients: ids.slice(synced.length),
+      staff,
       patientId: top!.patient,
       patientResources: Number(top!.n),
       observationCode: `${code!.system}|${code!.code}`,

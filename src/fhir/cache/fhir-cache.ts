@@ -19,7 +19,7 @@ export interface FhirCache {
  * to its compartment), so a write to patient X leaves patient Y's entries valid; a staff
  * (`all`) result with the data version every write moves.
  */
-export function createFhirCache(store: Pick<FhirStore, 'cacheVersions'>, maxBytes: number): FhirCache {
+export function createFhirCache(store: Pick<FhirStore, 'cacheVersions'>, maxBytes: number, onLookup?: (hit: boolean) => void): FhirCache {
   const cache = new ResponseCache<unknown>(maxBytes);
   const fresh = coalescedKeys((keys) => store.cacheVersions([...keys]));
   return {
@@ -30,6 +30,7 @@ export function createFhirCache(store: Pick<FhirStore, 'cacheVersions'>, maxByte
       const stamp =
         scope.kind === 'patient' ? `${versions.get(EVERY_PATIENT) ?? 0}:${versions.get(scope.patientId) ?? 0}` : `all:${versions.get('') ?? 0}`;
       const hit = cache.get(key, stamp);
+      onLookup?.(hit !== undefined);
       if (hit !== undefined) return hit as T;
       const value = await compute();
       cache.set(key, stamp, value, bytes(value) + key.length * 2);
