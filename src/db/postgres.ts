@@ -11,6 +11,9 @@ export function toPgPlaceholders(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+/** Distinct SQL texts that become named prepared statements (per process; see openPostgres). */
+const PREPARED = 300;
+
 export function openPostgres(url: string, options: { max?: number } = {}): Db {
   const pool = new pg.Pool({
     connectionString: url,
@@ -20,27 +23,36 @@ export function openPostgres(url: string, options: { max?: number } = {}): Db {
     options: '-c jit=off',
   });
   pool.on('error', () => undefined); // idle client errors surface on the next query
-  const translated = new Map<string, string>();
-  const text = (sql: string) => {
-    let t = translated.get(sql);
-    if (t === undefined) {
-      t = toPgPlaceholders(sql);
-      if (translated.size > 5000) translated.clear();
-      translated.set(sql, t);
+  // Statements by SQL text: the first PREPARED distinct texts run as named prepared
+  // statements (each connection parses them once, and PostgreSQL may keep a generic plan
+  // after five executions: a search's parse and plan cost ~0.8 ms of backend CPU, as much
+  // as executing it); texts beyond that run unnamed, so backends' memory stays bounded.
+  const statements = new Map<string, { text: string; name?: string }>();
+  const statement = (sql: string) => {
+    let s = statements.get(sql);
+    if (s === undefined) {
+      if (statements.size >= 5000) statements.clear();
+      s = { text: toPgPlaceholders(sql), name: named < PREPARED ? `ck${named++}` : undefined };
+      statements.set(sql, s);
     }
-    return t;
+    return s;
+  };
+  let named = 0;
+  const query = (client: pg.Pool | pg.PoolClient, sql: string, params: readonly SqlValue[]) => {
+    const s = statement(sql);
+    return wrap(() => client.query(s.name ? { name: s.name, text: s.text, values: params as unknown[] } : { text: s.text, values: params as unknown[] }));
   };
 
   const on = (client: pg.Pool | pg.PoolClient): Queryable => ({
     dialect: 'postgres',
     async all<T>(sql: string, params: readonly SqlValue[] = []) {
-      return (await wrap(() => client.query(text(sql), params as unknown[]))).rows as T[];
+      return (await query(client, sql, params)).rows as T[];
     },
     async get<T>(sql: string, params: readonly SqlValue[] = []) {
-      return (await wrap(() => client.query(text(sql), params as unknown[]))).rows[0] as T | undefined;
+      return (await query(client, sql, params)).rows[0] as T | undefined;
     },
     async run(sql: string, params: readonly SqlValue[] = []) {
-      return (await wrap(() => client.query(text(sql), params as unknown[]))).rowCount ?? 0;
+      return (await query(client, sql, params)).rowCount ?? 0;
     },
   });
 
@@ -65,7 +77,9 @@ export function openPostgres(url: string, options: { max?: number } = {}): Db {
       await wrap(() => pool.query(sql));
     },
     async analyze() {
-      await wrap(() => pool.query('ANALYZE'));
+      // VACUUM too: a freshly loaded table's visibility map is empty, so every "index-only"
+      // probe of a search (one per candidate resource) also read the heap page.
+      await wrap(() => pool.query('VACUUM (ANALYZE)'));
     },
     async ping() {
       try {
