@@ -81,21 +81,22 @@ export async function loadBenchData(databaseUrl: string, options: LoadOptions): 
        GROUP BY t.system, t.code ORDER BY n DESC LIMIT 1`,
       [top!.patient],
     );
-    const { account } = await enablePortal(services, { patientId: top!.patient, username: 'benchpatient', by: { kind: 'system', id: 'bench' } });
+    // A database reused with --db-url may have the patient enabled by an earlier run: its account then.
+    const run = Date.now().toString(36);
+    const account =
+      (await services.portal.accounts.getByPatient(top!.patient)) ??
+      (await enablePortal(services, { patientId: top!.patient, username: `bench-${run}`, by: { kind: 'system', id: 'bench' } })).account;
     const { key, secret } = await services.credentials.create(top!.patient, account.id, 'Benchmark');
     // The sync scenario: the first N patients by id, each with a portal account and an app credential.
     const ids = (await services.db.all<{ id: string }>("SELECT id FROM resources WHERE type = 'Patient' AND deleted = 0 ORDER BY id")).map((r) => r.id);
     const synced = ids.slice(0, options.syncPatients ?? 200);
     const syncApps: BenchData['syncApps'] = [];
     for (const [i, patientId] of synced.entries()) {
-      let enabled = account;
-      if (patientId !== top!.patient) {
-        try {
-          enabled = (await enablePortal(services, { patientId, username: `sync${i}`, by: { kind: 'system', id: 'bench' } })).account;
-        } catch {
-          continue; // a database reused with --db-url: enabled by an earlier run
-        }
-      }
+      const enabled =
+        patientId === top!.patient
+          ? account
+          : ((await services.portal.accounts.getByPatient(patientId)) ??
+            (await enablePortal(services, { patientId, username: `sync${i}-${run}`, by: { kind: 'system', id: 'bench' } })).account);
       const c = await services.credentials.create(patientId, enabled.id, 'Sync app');
       syncApps.push({ patientId, key: c.key, secret: c.secret });
     }
