@@ -94,6 +94,15 @@ const log = (s: string) => process.stderr.write(s);
 
 type Mode = 'cached' | 'cold';
 
+/** Every process the bench started, ended if the bench itself is interrupted. */
+const started: ChildProcess[] = [];
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    for (const child of started) child.kill('SIGTERM');
+    process.exit(130);
+  });
+}
+
 async function main() {
   await run(process.execPath, ['scripts/build.mjs']);
   const dbs = existingDb ? [existingDb.startsWith('sqlite:') ? 'sqlite' : 'postgres'] : which === 'both' ? ['sqlite', 'postgres'] : [which];
@@ -131,7 +140,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     await admin.end();
     databaseUrl = PG_ADMIN.replace(/\/[^/]*$/, `/${pgName}`);
   }
-  const children: ChildProcess[] = [];
+  const children: ChildProcess[] = started;
   let admin: pg.Client | undefined;
   try {
     // An existing database gets no new patients (only the provider bundle, already there: no new versions).
