@@ -8,7 +8,7 @@
  *
  *   npm run bench -- [--patients N] [--data DIR] [--db sqlite|postgres|both] [--duration S] [--connections C]
  *                    [--cases TEXT[,TEXT…]|none] [--cache both|on|off] [--cache-off] [--db-url URL] [--patient ID]
- *                    [--sync N] [--writes W] [--profile DIR] [--out DIR]
+ *                    [--sync N] [--writes W] [--smart-codes N] [--profile DIR] [--out DIR]
  *
  * Every case runs against two ChartKey servers on the same database: one with the result
  * cache (a repeated request is answered from memory) and one started with
@@ -42,6 +42,7 @@ import { parseArgs } from '../src/cli/args.js';
 import { cpuMillis, peakRssMiB } from './proc.js';
 import { SYNC_TYPES } from './sync-types.js';
 import { loadBenchData, type BenchData } from './setup.js';
+import { benchCodeExchange, prepareSmart } from './smart.js';
 
 const run = promisify(execFile);
 const PG_ADMIN = process.env.CHARTKEY_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -73,7 +74,9 @@ interface Row {
   ceiling: Measure[];
 }
 
-const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile', 'db-url', 'patient', 'cache', 'sync', 'writes'], ['cache-off']);
+const { flags } = parseArgs(process.argv.slice(2), ['patients', 'data', 'db', 'duration', 'connections', 'out', 'cases', 'profile', 'db-url', 'patient', 'cache', 'sync', 'writes', 'smart-codes'], ['cache-off']);
+/** Distinct authorization codes minted for the SMART code-exchange measurement (0 skips it). */
+const smartCodes = Number(flags.get('smart-codes') ?? 5000);
 const existingDb = flags.get('db-url') as string | undefined;
 const cacheArg = flags.get('cache-off') === true ? 'off' : ((flags.get('cache') as string | undefined) ?? 'both');
 if (!['both', 'on', 'off'].includes(cacheArg)) throw new Error('--cache is both, on or off');
@@ -175,7 +178,15 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     const servers = new Map<Mode, Server>();
     for (const mode of modes) servers.set(mode, await startServer(mode, databaseUrl, nextPort(), children));
 
-    const cases = (await buildCases(servers.get(modes[0])!.base, benchData)).filter((c) => !only || only.some((o) => c.name.includes(o)));
+    // SMART: minted codes for the exchange measurement, and a refreshed token for a read case.
+    const first = servers.get(modes[0])!;
+    const smart = smartCodes > 0 ? await prepareSmart(databaseUrl, first.base, benchData.patientId, smartCodes) : undefined;
+    const cases = [
+      ...(await buildCases(first.base, benchData)),
+      ...(smart
+        ? [{ name: 'Patient read (SMART refreshed token)', method: 'GET' as const, path: `/fhir/Patient/${benchData.patientId}`, headers: { authorization: `Bearer ${smart.refreshedToken}`, accept: 'application/fhir+json' }, connections }]
+        : []),
+    ].filter((c) => !only || only.some((o) => c.name.includes(o)));
     const rows: Row[] = [];
     for (const [i, c] of cases.entries()) {
       const base = servers.get(modes[0])!.base;
@@ -206,6 +217,14 @@ async function benchOne(db: 'sqlite' | 'postgres') {
         log(`${modes.map((m) => `${m} ${Math.round(rows[i].product[m][round - 1].rps)}`).join(', ')} vs ${Math.round(ceiling.rps)} req/s\n`);
       }
     }
+    let codeExchange: { requests: number; rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: number } | undefined;
+    if (smart && (!only || only.some((o) => 'SMART code exchange'.includes(o)))) {
+      log(`  SMART code exchange (${smart.codes.length} distinct codes) … `);
+      const before = cpuMillis(first.proc.pid!);
+      const exchange = await benchCodeExchange(first.base, smart, connections);
+      codeExchange = { ...exchange, cpuMsPerRequest: (cpuMillis(first.proc.pid!) - before) / Math.max(exchange.requests, 1) };
+      log(`${Math.round(exchange.rps)} req/s\n`);
+    }
     for (const server of servers.values()) {
       peakRss.push(peakRssMiB(server.proc.pid!));
       server.proc.kill('SIGTERM');
@@ -219,6 +238,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
       patientResources: benchData.patientResources,
       serverPeakRssMiB: Math.round(Math.max(...peakRss)),
       rows: rows.map(summarize),
+      codeExchange,
       sync,
     };
     printTable(db, summary);
@@ -472,7 +492,16 @@ function summarize(row: Row) {
   return { case: row.case, connections: row.connections, bytes: row.bytes, cached: product(row.product.cached), cold: product(row.product.cold), ceiling, rounds: row };
 }
 
-function printTable(db: string, s: { importResourcesPerSecond: number; serverPeakRssMiB: number; rows: ReturnType<typeof summarize>[]; sync?: Awaited<ReturnType<typeof syncScenario>> }) {
+function printTable(
+  db: string,
+  s: {
+    importResourcesPerSecond: number;
+    serverPeakRssMiB: number;
+    rows: ReturnType<typeof summarize>[];
+    codeExchange?: { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: number };
+    sync?: Awaited<ReturnType<typeof syncScenario>>;
+  },
+) {
   const cell = (p: ReturnType<typeof summarize>['cached']) =>
     p
       ? `${Math.round(p.rps)} | ${fmt(p.p50)} / ${fmt(p.p99)} | ${cpuText(p.cpuMsPerRequest, p.dbCpuMsPerRequest, db)} | ${p.cpuRatio.toFixed(2)} (${p.ratio.toFixed(2)})`
@@ -484,6 +513,10 @@ function printTable(db: string, s: { importResourcesPerSecond: number; serverPea
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...s.rows.map((r) => `| ${r.case} | ${r.connections} | ${r.bytes} | ${cell(r.cached)} | ${cell(r.cold)} | ${Math.round(r.ceiling.rps)} | ${r.ceiling.cpuMsPerRequest.toFixed(3)} |`),
   ];
+  if (s.codeExchange) {
+    const x = s.codeExchange;
+    lines.push(`\nSMART code exchange (authorization_code + PKCE, distinct codes, ${connections} connections, ${modes[0]} server): ${Math.round(x.rps)} req/s, p50 ${x.p50} / p99 ${x.p99} ms, ${x.errors} errors, ${x.cpuMsPerRequest.toFixed(3)} CPU ms/req`);
+  }
   if (s.sync) {
     const ceiling = s.sync.results.ceiling;
     lines.push(

@@ -3,6 +3,7 @@ import type { Config } from './config/config.js';
 import type { Services } from './services.js';
 import { fhirErrorHandler } from './fhir/http/errors.js';
 import { fhirPlugin } from './fhir/http/plugin.js';
+import { registerCors } from './oauth/cors.js';
 import { oauthPlugin } from './oauth/plugin.js';
 import { instrument } from './ops/instrument.js';
 import { opsPlugin } from './ops/plugin.js';
@@ -31,6 +32,7 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     frameworkErrors: (err, request, reply) => frameworkError(err, request as FastifyRequest, reply as FastifyReply),
   });
   instrument(app, services.metrics);
+  registerCors(app);
   await app.register(opsPlugin, { services });
   await app.register(oauthPlugin, { services });
   await app.register(fhirPlugin, { prefix: '/fhir', services, config });

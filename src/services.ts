@@ -22,6 +22,7 @@ import type { SearchRegistry } from './fhir/search/types.js';
 import { createStore, type FhirStore } from './fhir/store/store.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { createOAuthServices, type OAuthServices } from './oauth/services.js';
 
 /** Everything the surfaces need, built once from the config and passed in (no globals). */
 export interface Services {
@@ -53,6 +54,8 @@ export interface Services {
   readonly accessLog: ApiAccessLog;
   /** Portal accounts, sessions, settings, throttling, mail, server keys. */
   readonly portal: PortalServices;
+  /** SMART App Launch and Backend Services: clients, grants, signing keys, client assertions (src/oauth/). */
+  readonly oauth: OAuthServices;
   /** Present when REDIS_URL is set: shared throttling across instances. */
   readonly redis?: Redis;
   close(): Promise<void>;
@@ -82,19 +85,26 @@ export async function createServices(config: Config, options: ServiceOptions = {
     { db, config, logger, store },
     { now: options.now, secretKey: process.env.CHARTKEY_SECRET_KEY || undefined, ...options.portal },
   );
+  const { credentials } = accountServices;
+  const oauth = createOAuthServices({ db, config, credentials, keys: accountServices.portal.keys, now: options.now });
   const tokens = tokenService({
     key: accountServices.portal.keys.derive(TOKEN_KEY_PURPOSE),
-    isLive: (credentialId, patientId) => accountServices.credentials.isLive(credentialId, patientId),
+    isLive: (subject, patientId) => oauth.isLive(subject, patientId),
     now: options.now,
   });
-  const { credentials } = accountServices;
+  // Revoking a grant drops cached trust in its tokens at once, as deleting a credential does.
+  const onAccessChange = (listener: Parameters<typeof credentials.onChange>[0]) => {
+    const a = credentials.onChange(listener);
+    const b = oauth.grants.onChange(listener);
+    return () => (a(), b());
+  };
   const verifyClient = withClientVerifyCache((key, secret) => credentials.verify(key, secret), credentials.onChange, { now: options.now });
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }) : undefined;
   const authThrottle = options.authThrottle ?? (redis ? redisFailureThrottle(redis) : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
     withAuthCache(
       composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens), staffBasicStrategy(staff)]),
-      accountServices.credentials.onChange,
+      onAccessChange,
       { now: options.now },
     ),
     authThrottle,
@@ -113,6 +123,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     tokens,
     verifyClient,
     authThrottle,
+    oauth,
     redis,
     ...accountServices,
     async close() {

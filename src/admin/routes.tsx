@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Services } from '../services.js';
-import { notFoundPage } from '../web/plugin.js';
+import { notFoundPage } from '../web/error-pages.js';
 import { sendPage } from '../web/render.js';
 import { ADMIN_COOKIE, field, query, sessionId, setSessionCookie } from '../web/session.js';
 import { attemptSignIn, signOut } from '../web/sign-in.js';

@@ -48,7 +48,9 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
         );
       }
       for (const [id, at] of last) {
-        await tx.run('UPDATE api_credentials SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)', [at, id, at]);
+        // A SMART grant's id starts with g- (src/oauth/grants.ts); anything else is a credential.
+        const table = id.startsWith('g-') ? 'oauth_grants' : 'api_credentials';
+        await tx.run(`UPDATE ${table} SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`, [at, id, at]);
       }
     });
   };

@@ -19,11 +19,18 @@ export type AuditAction =
   | 'credential.delete'
   | 'settings.change'
   | 'staff.create'
-  | 'api.access';
+  | 'api.access'
+  | 'app.register'
+  | 'app.remove'
+  | 'app.authorize'
+  | 'app.deny'
+  | 'app.revoke'
+  | 'keys.rotate';
 
 export const AUDIT_ACTIONS: readonly AuditAction[] = [
   'signin.success', 'signin.failure', 'signin.throttled', 'signout', 'password.change', 'portal.enable', 'portal.invite',
   'portal.activate', 'portal.disable', 'credential.create', 'credential.delete', 'settings.change', 'staff.create', 'api.access',
+  'app.register', 'app.remove', 'app.authorize', 'app.deny', 'app.revoke', 'keys.rotate',
 ];
 
 export interface AuditInput {

@@ -2,9 +2,10 @@ import type { CredentialService } from './credentials.js';
 import type { AuthStrategy } from './authenticate.js';
 import type { FailureThrottle } from './failure-throttle.js';
 import { AuthError, type Authenticate } from './principal.js';
-import { patientScope } from '../fhir/scope.js';
-import { allowedTypes, DEFAULT_SCOPE } from './scopes.js';
-import type { TokenService } from './tokens.js';
+import { allScope, patientScope } from '../fhir/scope.js';
+import { systemReadableTypes } from './permissions.js';
+import { DEFAULT_SCOPE, narrowingOf } from './scopes.js';
+import { SYSTEM_SUBJECT_PREFIX, type TokenService } from './tokens.js';
 
 const KEY_SHAPE = /^[A-Za-z0-9]{32}$/;
 
@@ -27,29 +28,31 @@ export function credentialBasicStrategy(credentials: CredentialService): AuthStr
   };
 }
 
-/** An access token from /oauth/token (RFC 6750). Signature, expiry and revocation are checked inside tokens.verify. */
-export function bearerStrategy(tokens: TokenService): AuthStrategy {
+/**
+ * An access token from /oauth/token (RFC 6750). Signature, expiry and revocation are
+ * checked inside tokens.verify. A patient's token (credential or SMART grant) reads that
+ * patient's record within its granted scopes; a practice system's token (`sys:` subject)
+ * sees every patient within its `system/` scopes.
+ */
+export function bearerStrategy(tokens: TokenService, systemClientName: (clientId: string) => string = (id) => id): AuthStrategy {
   return async (_req, header) => {
     if (header.scheme !== 'bearer') return undefined;
     const owner = await tokens.verify(header.token);
     if (owner === 'expired') throw new AuthError('expired', 'The access token has expired');
     if (!owner) throw new AuthError('invalid', 'The access token is invalid or has been revoked');
+    if (owner.credentialId.startsWith(SYSTEM_SUBJECT_PREFIX)) {
+      const clientId = owner.credentialId.slice(SYSTEM_SUBJECT_PREFIX.length);
+      return { kind: 'system', clientId, clientName: systemClientName(clientId), scope: allScope(systemReadableTypes(owner.scope)), grantedScopes: owner.scope, expiresAt: owner.expiresAt };
+    }
     return {
       kind: 'patient',
       patientId: owner.patientId,
       credentialId: owner.credentialId,
-      scope: patientScope(owner.patientId, grantedTypes(owner.scope)),
+      scope: patientScope(owner.patientId, narrowingOf(owner.scope)),
       grantedScopes: owner.scope,
       expiresAt: owner.expiresAt,
     };
   };
-}
-
-/** Every type the granted SMART scopes let the token see at all (read or search); undefined = all. */
-function grantedTypes(scope: string): Set<string> | undefined {
-  const read = allowedTypes(scope, 'read');
-  const search = allowedTypes(scope, 'search');
-  return read && search ? new Set([...read, ...search]) : undefined;
 }
 
 /**

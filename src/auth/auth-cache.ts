@@ -36,7 +36,9 @@ function trustCache<V extends { readonly credentialId: string; readonly patientI
   onChange((change) => {
     changes++;
     for (const [key, e] of entries) {
-      const hit = change.kind === 'revoked' ? e.value.credentialId === change.credentialId : e.value.patientId === change.patientId;
+      // A revocation drops every entry of that patient, not only the credential's: tokens of
+      // SMART grants made with a deleted credential name the grant, and must be re-checked too.
+      const hit = e.value.patientId === change.patientId || (change.kind === 'revoked' && e.value.credentialId === change.credentialId);
       if (hit) entries.delete(key);
     }
   });

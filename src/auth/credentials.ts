@@ -86,14 +86,14 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
 
   return {
     /** Creates a credential. The returned secret is the only copy in the clear; show it once. */
-    async create(patientId: string, accountId: string, name: string): Promise<{ credential: ApiCredential; key: string; secret: string }> {
+    async create(patientId: string, accountId: string, name: string, redirectUris: readonly string[] = []): Promise<{ credential: ApiCredential; key: string; secret: string }> {
       const clean = normalizeCredentialName(name);
       const key = randomAlphanumeric(KEY_LENGTH);
       const secret = randomAlphanumeric(KEY_LENGTH);
       const row: Row = { id: randomUUID(), patient_id: patientId, account_id: accountId, name: clean, client_key: key, created_at: now(), last_used_at: null, suspended: 0 };
       await db.run(
-        'INSERT INTO api_credentials (id, patient_id, account_id, name, client_key, secret_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        [row.id, patientId, accountId, clean, key, hashSecret(secret).toString('base64'), row.created_at],
+        'INSERT INTO api_credentials (id, patient_id, account_id, name, client_key, secret_hash, created_at, redirect_uris) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        [row.id, patientId, accountId, clean, key, hashSecret(secret).toString('base64'), row.created_at, redirectUris.length > 0 ? JSON.stringify(redirectUris) : null],
       );
       return { credential: toCredential(row), key, secret };
     },
@@ -171,6 +171,22 @@ export function credentialService(db: Db, hmacKey: Buffer, options: { now?: () =
           ? await db.get<{ ok: number }>(live, [credentialId])
           : await db.get<{ ok: number }>(`${live} AND c.patient_id = ?`, [credentialId, patientId]);
       return Boolean(row);
+    },
+
+    /**
+     * A live credential seen as an OAuth client (client_id = key): its name and the
+     * redirect URIs typed at generation. Undefined for unknown, deleted or suspended keys
+     * and disabled portal accounts.
+     */
+    async asClient(key: string): Promise<{ credentialId: string; patientId: string; name: string; redirectUris: string[]; createdAt: number } | undefined> {
+      if (!KEY_RE.test(key)) return undefined;
+      const row = await db.get<{ id: string; patient_id: string; name: string; redirect_uris: string | null; created_at: number }>(
+        `SELECT c.id, c.patient_id, c.name, c.redirect_uris, c.created_at FROM api_credentials c JOIN portal_accounts a ON a.id = c.account_id
+         WHERE c.client_key = ? AND c.revoked_at IS NULL AND c.suspended = 0 AND a.status = 'active'`,
+        [key],
+      );
+      if (!row) return undefined;
+      return { credentialId: row.id, patientId: row.patient_id, name: row.name, redirectUris: row.redirect_uris ? (JSON.parse(row.redirect_uris) as string[]) : [], createdAt: Number(row.created_at) };
     },
 
     /** Records the last use (monotonic: an older batch never moves it back). */

@@ -45,3 +45,18 @@ export function systemScopesPermit(granted: string, type: string, action: Action
   }
   return false;
 }
+
+/** The types a system client may see at all (read or search; undefined = every type): its Scope's types. */
+export function systemReadableTypes(granted: string): string[] | undefined {
+  const types = new Set<string>();
+  for (const item of granted.split(' ')) {
+    const m = SYSTEM_SCOPE.exec(item);
+    if (!m) continue;
+    const perm = m[2];
+    const reads = perm in V1 ? V1[perm].includes('read') : perm.includes('r') || perm.includes('s');
+    if (!reads) continue;
+    if (m[1] === '*') return undefined;
+    types.add(m[1]);
+  }
+  return [...types];
+}

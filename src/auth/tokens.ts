@@ -10,7 +10,18 @@ export const TOKEN_PREFIX = 'ck1_';
 export const TOKEN_KEY_PURPOSE = 'access-token-v1';
 
 /** Longest granted scope string a token carries (the token endpoint refuses longer ones with invalid_scope). */
-export const MAX_SCOPE_LENGTH = 2048;
+export const MAX_SCOPE_LENGTH = 4096;
+
+/**
+ * What a token's subject (the "credential id" field) names:
+ * - a patient credential's id (a UUID): the seed flow's client_credentials tokens;
+ * - `g-…`: a SMART grant the patient made at the consent page (src/oauth/grants.ts);
+ * - `sys:` + client_id: a practice system (Backend Services); its patient field is `*`.
+ * `TokenServiceDeps.isLive` is asked about each on every use.
+ */
+export const SYSTEM_SUBJECT_PREFIX = 'sys:';
+export const NO_PATIENT = '*';
+export const systemSubject = (clientId: string) => `${SYSTEM_SUBJECT_PREFIX}${clientId}`;
 
 /** Longest id (credential, patient) a token carries: FHIR ids are at most 64 characters. */
 const MAX_ID_LENGTH = 64;
@@ -21,7 +32,7 @@ const MAX_ID_LENGTH = 64;
 //   12..27 jti: 16 random bytes, so two tokens are never equal
 //   28     credential id length n (1..64), then n bytes of UTF-8
 //          patient id length m (1..64), then m bytes of UTF-8
-//          scope length s (uint16, 1..2048), then s bytes of UTF-8 — and nothing after.
+//          scope length s (uint16, 1..MAX_SCOPE_LENGTH), then s bytes of UTF-8 — and nothing after.
 const FIXED = 28;
 const JTI_BYTES = 16;
 const MAX_PAYLOAD = FIXED + 1 + MAX_ID_LENGTH + 1 + MAX_ID_LENGTH + 2 + MAX_SCOPE_LENGTH;

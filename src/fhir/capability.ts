@@ -50,11 +50,18 @@ export function capabilityStatement(registry: SearchRegistry, config: Config) {
           extension: [
             {
               url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
-              extension: [{ url: 'token', valueUri: `${config.publicUrl}/oauth/token` }],
+              extension: [
+                { url: 'authorize', valueUri: `${config.publicUrl}/oauth/authorize` },
+                { url: 'token', valueUri: `${config.publicUrl}/oauth/token` },
+                { url: 'introspect', valueUri: `${config.publicUrl}/oauth/introspect` },
+                { url: 'revoke', valueUri: `${config.publicUrl}/oauth/revoke` },
+              ],
             },
           ],
           service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
-          description: 'OAuth 2.0 client credentials (patient-generated key and secret) or HTTP Basic with the same key and secret.',
+          description:
+            'SMART App Launch 2.2 (standalone patient launch: authorization code + PKCE, OpenID Connect, refresh tokens, v1 and v2 granular scopes), ' +
+            'SMART Backend Services (client_credentials + private_key_jwt) for practice systems, OAuth 2.0 client credentials with a patient-generated key and secret, or HTTP Basic with the same key and secret.',
         },
         resource: resources,
         interaction: [],

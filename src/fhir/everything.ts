@@ -1,5 +1,5 @@
 import type { Db } from '../db/db.js';
-import { everythingQueries } from './scope.js';
+import { everythingQueries, type PatientScope } from './scope.js';
 
 const PAGE = 100;
 
@@ -8,7 +8,7 @@ const PAGE = 100;
  * the shared resources it references, then the Provenance of its resources. Memory stays flat however large the record is.
  * https://hl7.org/fhir/R4/patient-operation-everything.html
  */
-export async function* everythingBundle(db: Db, patientId: string, baseUrl: string, selfUrl: string, types?: readonly string[]): AsyncGenerator<string> {
+export async function* everythingBundle(db: Db, scope: PatientScope, baseUrl: string, selfUrl: string): AsyncGenerator<string> {
   yield `{"resourceType":"Bundle","type":"searchset","link":[{"relation":"self","url":${JSON.stringify(selfUrl)}}],"entry":[`;
   let first = true;
   const entry = (row: { type: string; id: string; content: string }) => {
@@ -18,13 +18,13 @@ export async function* everythingBundle(db: Db, patientId: string, baseUrl: stri
   };
   let after = 0;
   for (;;) {
-    const q = everythingQueries(patientId, after, PAGE, types).compartment;
+    const q = everythingQueries(scope, after, PAGE).compartment;
     const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
     if (rows.length > 0) yield rows.map(entry).join('');
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1].seq;
   }
-  const { shared, provenance } = everythingQueries(patientId, 0, 0, types);
+  const { shared, provenance } = everythingQueries(scope, 0, 0);
   for (const q of [shared, provenance]) {
     const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
     for (let i = 0; i < rows.length; i += PAGE) yield rows.slice(i, i + PAGE).map(entry).join('');

@@ -1,5 +1,6 @@
 import type { SqlValue } from '../db/db.js';
 import { indexResource } from './search/indexer.js';
+import { normalizeCode } from './search/normalize.js';
 import type { SearchRegistry } from './search/types.js';
 
 /**
@@ -13,7 +14,11 @@ import type { SearchRegistry } from './search/types.js';
  * (provenanceOfPatient). Earlier versions of (3) stay hidden (versionInScope cannot tell).
  */
 export type Scope =
-  | { readonly kind: 'all' }
+  | {
+      readonly kind: 'all';
+      /** A practice system's `system/` scopes may name types: then only those (includes and chains too). */
+      readonly types?: readonly string[];
+    }
   | {
       readonly kind: 'patient';
       readonly patientId: string;
@@ -41,9 +46,35 @@ export type Scope =
 
 export const ALL: Scope = Object.freeze({ kind: 'all' });
 
-export function patientScope(patientId: string, types?: Iterable<string>): Scope {
-  if (types === undefined) return Object.freeze({ kind: 'patient', patientId });
-  return Object.freeze({ kind: 'patient', patientId, types: Object.freeze([...new Set(types)].sort()) });
+/** Every patient's data, optionally only of some types (a system client's scopes). */
+export function allScope(types?: Iterable<string>): Scope {
+  return types === undefined ? ALL : Object.freeze({ kind: 'all', types: Object.freeze([...new Set(types)].sort()) });
+}
+
+export type PatientScope = Extract<Scope, { kind: 'patient' }>;
+
+/** What narrows a patient scope beyond its patient: the fields of PatientScope after patientId. */
+export interface ScopeNarrowing {
+  types?: Iterable<string>;
+  categories?: Readonly<Record<string, readonly string[]>>;
+  excludeSensitive?: boolean;
+}
+
+export function patientScope(patientId: string, narrowing: Iterable<string> | ScopeNarrowing = {}): PatientScope {
+  const n: ScopeNarrowing = isIterable(narrowing) ? { types: narrowing } : narrowing;
+  const scope: { -readonly [K in keyof PatientScope]: PatientScope[K] } = { kind: 'patient', patientId };
+  if (n.types !== undefined) scope.types = Object.freeze([...new Set(n.types)].sort());
+  if (n.categories !== undefined && Object.keys(n.categories).length > 0) {
+    const sorted: Record<string, readonly string[]> = {};
+    for (const type of Object.keys(n.categories).sort()) sorted[type] = Object.freeze([...new Set(n.categories[type])].sort());
+    scope.categories = Object.freeze(sorted);
+  }
+  if (n.excludeSensitive) scope.excludeSensitive = true;
+  return Object.freeze(scope);
+}
+
+function isIterable(v: unknown): v is Iterable<string> {
+  return typeof v === 'object' && v !== null && Symbol.iterator in v;
 }
 
 /**
@@ -51,11 +82,10 @@ export function patientScope(patientId: string, types?: Iterable<string>): Scope
  * visibility. (Ids cannot hold NUL; type lists are sorted by patientScope.)
  */
 export function scopeKey(scope: Scope): string {
-  if (scope.kind === 'all') return 'all';
-  const types = scope.types === undefined ? '*' : [...scope.types].sort().join(',');
-  // Every field that narrows visibility (categories, excludeSensitive) is part of the key.
-  const categories = scope.categories === undefined ? '' : JSON.stringify(Object.entries(scope.categories).map(([t, cs]) => [t, [...cs].sort()]).sort());
-  return `patient\0${scope.patientId}\0${types}\0${categories}\0${scope.excludeSensitive ? 1 : 0}`;
+  if (scope.kind === 'all') return scope.types === undefined ? 'all' : `all\0${scope.types.join(',')}`;
+  const types = scope.types === undefined ? '*' : scope.types.join(',');
+  const categories = scope.categories === undefined ? '' : Object.entries(scope.categories).map(([t, c]) => `${t}=${c.join(',')}`).join(';');
+  return `patient\0${scope.patientId}\0${types}\0${categories}\0${scope.excludeSensitive ? 's' : ''}`;
 }
 
 /** Resource types a patient may see when (and only when) their own records reference them. */
@@ -82,8 +112,12 @@ export const SHARED_TYPES: readonly string[] = [
  * correlated OR evaluated for every candidate row.
  */
 export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { sql: string; params: SqlValue[] } {
-  if (scope.kind === 'all') return { sql: '1=1', params: [] };
-  const types = typeRestriction(scope, alias);
+  if (scope.kind === 'all') {
+    if (scope.types === undefined) return { sql: '1=1', params: [] };
+    if (scope.types.length === 0) return { sql: '1=0', params: [] };
+    return { sql: `${alias}.type IN (${scope.types.map(() => '?').join(', ')})`, params: [...scope.types] };
+  }
+  const types = accessRestriction(scope, alias);
   // EXISTS, not IN (SELECT …): a point lookup on compartment's primary key per candidate
   // row, instead of materialising the whole compartment for every query.
   const compartment = `EXISTS (SELECT 1 FROM compartment c WHERE c.patient = ? AND c.res = ${alias}.seq)`;
@@ -125,10 +159,37 @@ function provenanceOfPatient(alias: string): string {
   return `EXISTS (${inCompartment('4')} AND c4.patient = ?) AND NOT EXISTS (${inCompartment('5')} AND c5.patient <> ?)`;
 }
 
-function typeRestriction(scope: Scope, alias: string): { sql: string; params: SqlValue[] } {
-  if (scope.kind !== 'patient' || scope.types === undefined) return { sql: '', params: [] };
-  if (scope.types.length === 0) return { sql: ' AND 1=0', params: [] };
-  return { sql: ` AND ${alias}.type IN (${scope.types.map(() => '?').join(', ')})`, params: [...scope.types] };
+/**
+ * The narrowing of a patient scope as SQL ANDed to the visibility predicate (leading
+ * ' AND ', or empty): granted types, then per-type granular categories — a resource of
+ * a narrowed type must carry one of the granted `category` tokens (index rows, whose
+ * codes are stored lower-cased: normalizeCode).
+ */
+function accessRestriction(scope: Scope, alias: string): { sql: string; params: SqlValue[] } {
+  if (scope.kind !== 'patient') return { sql: '', params: [] };
+  let sql = '';
+  const params: SqlValue[] = [];
+  if (scope.types !== undefined) {
+    if (scope.types.length === 0) return { sql: ' AND 1=0', params: [] };
+    sql += ` AND ${alias}.type IN (${scope.types.map(() => '?').join(', ')})`;
+    params.push(...scope.types);
+  }
+  for (const [type, tokens] of Object.entries(scope.categories ?? {})) {
+    params.push(type);
+    const match = tokens.map((token) => {
+      const bar = token.indexOf('|');
+      if (bar < 0) {
+        params.push(normalizeCode(token));
+        return 'ct.code = ?';
+      }
+      params.push(normalizeCode(token.slice(bar + 1)), token.slice(0, bar));
+      return '(ct.code = ? AND ct.system = ?)';
+    });
+    sql +=
+      ` AND (${alias}.type <> ? OR EXISTS (SELECT 1 FROM idx_token ct WHERE ct.res = ${alias}.seq AND ct.param = 'category'` +
+      ` AND (${match.length > 0 ? match.join(' OR ') : '1=0'})))`;
+  }
+  return { sql, params };
 }
 
 /**
@@ -152,9 +213,10 @@ export function versionInScope(scope: Scope, type: string, json: string, deleted
  * compartment itself (keyset-paged on seq) and the shared resources it references, with the
  * Provenance of its resources. They select exactly what scopePredicate(patientScope(id)) admits.
  */
-export function everythingQueries(patientId: string, afterSeq: number, limit: number, types?: readonly string[]) {
+export function everythingQueries(scope: PatientScope, afterSeq: number, limit: number) {
+  const { patientId } = scope;
   const shared = SHARED_TYPES.map(() => '?').join(', ');
-  const only = typeRestriction(types ? patientScope(patientId, types) : ALL, 'r');
+  const only = accessRestriction(scope, 'r');
   return {
     compartment: {
       sql:

@@ -1,26 +1,39 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Services } from '../services.js';
-import { smartConfiguration } from './discovery.js';
-import { OAuthError, clientCredentialsGrant } from './token.js';
+import { authenticateClient, single } from './client-auth.js';
+import { openidConfiguration, smartConfiguration } from './discovery.js';
+import { OAuthError } from './errors.js';
+import { introspect, revoke } from './token-status.js';
+import { tokenGrant } from './token.js';
 
-/** /oauth/token and the root SMART discovery document; errors as RFC 6749 §5.2 JSON. */
+/**
+ * The authorization server's machine endpoints — /oauth/token, /oauth/introspect,
+ * /oauth/revoke, /oauth/jwks — and the discovery documents; errors as RFC 6749 §5.2 JSON.
+ * (/oauth/authorize is a page the patient sees: it lives with the portal, src/oauth/authorize/.)
+ */
 export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (app, { services }) => {
-  const discovery = JSON.stringify(smartConfiguration(services.config));
+  const { config, oauth } = services;
+  const discovery = JSON.stringify(smartConfiguration(config));
+  const openid = JSON.stringify(openidConfiguration(config));
+  await oauth.keys.ensure();
 
-  app.get('/.well-known/smart-configuration', async (_req, reply) =>
-    reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'public, max-age=3600').send(discovery),
-  );
+  const json = (reply: FastifyReply, body: string, maxAge = 3600) =>
+    reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', `public, max-age=${maxAge}`).send(body);
+  app.get('/.well-known/smart-configuration', async (_req, reply) => json(reply, discovery));
+  app.get('/.well-known/openid-configuration', async (_req, reply) => json(reply, openid));
+  // Short max-age: a rotated key must reach verifiers before its first id_token does.
+  app.get('/oauth/jwks', async (_req, reply) => json(reply, JSON.stringify(await oauth.keys.jwks()), 300));
 
-  await app.register(async (oauth) => {
-    oauth.removeAllContentTypeParsers();
-    oauth.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, body, done) =>
+  await app.register(async (endpoints) => {
+    endpoints.removeAllContentTypeParsers();
+    endpoints.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, body, done) =>
       done(null, new URLSearchParams(body as string)),
     );
-    oauth.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, _body, done) =>
-      done(new OAuthError('invalid_request', 400, 'The token request must be application/x-www-form-urlencoded'), undefined),
+    endpoints.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 8 * 1024 }, (_req, _body, done) =>
+      done(new OAuthError('invalid_request', 400, 'The request must be application/x-www-form-urlencoded'), undefined),
     );
 
-    oauth.setErrorHandler((err, request, reply) => {
+    endpoints.setErrorHandler((err, request, reply) => {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
       if (err instanceof OAuthError) {
         if (err.status === 401) reply.header('www-authenticate', 'Basic realm="ChartKey token endpoint", charset="UTF-8"');
@@ -28,25 +41,53 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
         return reply.code(err.status).send({ error: err.error, error_description: err.message });
       }
       const status = (err as { statusCode?: number }).statusCode ?? 500;
-      if (status >= 400 && status < 500) return reply.code(status).send({ error: 'invalid_request', error_description: 'Malformed token request' });
-      request.log.error({ err, method: request.method, path: request.url.split('?')[0] }, 'token endpoint failed');
+      if (status >= 400 && status < 500) return reply.code(status).send({ error: 'invalid_request', error_description: 'Malformed request' });
+      request.log.error({ err, method: request.method, path: request.url.split('?')[0] }, 'OAuth endpoint failed');
       return reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
     });
 
-    oauth.post('/oauth/token', async (request, reply) => {
-      if (!(request.body instanceof URLSearchParams)) throw new OAuthError('invalid_request', 400, 'The token request needs a form body');
-      const response = await clientCredentialsGrant(
-        { form: request.body, authorization: request.headers.authorization, ip: request.ip },
+    const form = (body: unknown): URLSearchParams => {
+      if (!(body instanceof URLSearchParams)) throw new OAuthError('invalid_request', 400, 'The request needs a form body');
+      return body;
+    };
+    const noStore = (reply: FastifyReply) => reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    const clientDeps = { clients: oauth.clients, assertions: oauth.assertions, throttle: services.authThrottle, verifyCredential: services.verifyClient };
+
+    endpoints.post('/oauth/token', async (request, reply) => {
+      const response = await tokenGrant(
+        { form: form(request.body), authorization: request.headers.authorization, ip: request.ip },
         {
-          verifyClient: services.verifyClient,
+          ...clientDeps,
+          grants: oauth.grants,
           tokens: services.tokens,
-          throttle: services.authThrottle,
+          keys: oauth.keys,
           resourceTypes: services.registry.resourceTypes(),
-          onIssued: (credentialId, patientId, ip) =>
-            services.accessLog.recordApiAccess({ credentialId, patientId, at: Date.now(), interaction: 'token', resourceType: null, count: 0, ip }),
+          issuer: config.publicUrl,
+          onIssued: (subject, patientId, ip) =>
+            services.accessLog.recordApiAccess({ credentialId: subject, patientId, at: Date.now(), interaction: 'token', resourceType: null, count: 0, ip }),
         },
       );
-      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
+      return noStore(reply).send(response);
+    });
+
+    // RFC 7662 as SMART 2 profiles it: only a confidential client (or a key-signed one) may ask.
+    endpoints.post('/oauth/introspect', async (request, reply) => {
+      const body = form(request.body);
+      const caller = await authenticateClient(body, request.headers.authorization, request.ip, clientDeps);
+      if (caller.method === 'none') throw new OAuthError('invalid_client', 401, 'Introspection needs an authenticated client');
+      const token = single(body, 'token');
+      if (!token) throw new OAuthError('invalid_request', 400, 'token is required');
+      return noStore(reply).send(await introspect(token, caller.client, services));
+    });
+
+    // RFC 7009: 200 whether or not the token was known.
+    endpoints.post('/oauth/revoke', async (request, reply) => {
+      const body = form(request.body);
+      const caller = await authenticateClient(body, request.headers.authorization, request.ip, clientDeps);
+      const token = single(body, 'token');
+      if (!token) throw new OAuthError('invalid_request', 400, 'token is required');
+      await revoke(token, caller.client, services);
+      return noStore(reply).code(200).send();
     });
   });
 };

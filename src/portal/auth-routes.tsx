@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import { noStore, sendPage } from '../web/render.js';
 import { field, PORTAL_COOKIE, query, sessionId, setSessionCookie } from '../web/session.js';
 import { attemptSignIn, signOut } from '../web/sign-in.js';
+import { afterSignIn } from '../oauth/authorize/paths.js';
 import { displayName, requirePatient } from './current.js';
 import { ActivatePage, ChangePasswordPage, FirstPasswordPage, PortalLoginPage } from './views/auth-pages.js';
 
@@ -26,8 +27,8 @@ export async function portalAuthRoutes(app: FastifyInstance, opts: { services: S
   });
 
   app.get('/login', async (req, reply) => {
-    const notice = query(req, 'signedout') ? 'You have signed out.' : undefined;
-    return sendPage(reply, <PortalLoginPage csrf={reply.generateCsrf()} notice={notice} practice={(await settings.get()).practiceName} />);
+    const notice = query(req, 'signedout') ? 'You have signed out.' : afterSignIn(query(req, 'next')) ? 'Sign in to decide what the app may see.' : undefined;
+    return sendPage(reply, <PortalLoginPage csrf={reply.generateCsrf()} notice={notice} practice={(await settings.get()).practiceName} next={afterSignIn(query(req, 'next'))} />);
   });
 
   app.post('/login', async (req, reply) => {
@@ -38,10 +39,12 @@ export async function portalAuthRoutes(app: FastifyInstance, opts: { services: S
     if (!result.ok) {
       if (result.retryAfter) reply.header('Retry-After', String(result.retryAfter));
       const practice = (await settings.get()).practiceName;
-      return sendPage(reply, <PortalLoginPage csrf={reply.generateCsrf()} error={result.message} username={username.slice(0, 200)} practice={practice} />, result.status);
+      return sendPage(reply, <PortalLoginPage csrf={reply.generateCsrf()} error={result.message} username={username.slice(0, 200)} practice={practice} next={afterSignIn(field(req.body, 'next'))} />, result.status);
     }
     await startSession(req, reply, result.subject.id);
-    return reply.redirect(result.subject.mustChangePassword ? '/portal/password/new' : '/portal/history', 303);
+    // Back to the app's authorization request (SMART launch), else to My History.
+    const next = afterSignIn(field(req.body, 'next'));
+    return reply.redirect(result.subject.mustChangePassword ? '/portal/password/new' : (next ?? '/portal/history'), 303);
   });
 
   app.post('/logout', (req, reply) => signOut(services, req, reply, { kind: 'patient', cookie: PORTAL_COOKIE, loginPath: '/portal/login' }, config));

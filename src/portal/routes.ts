@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Services } from '../services.js';
-import { notFoundPage } from '../web/plugin.js';
+import { notFoundPage } from '../web/error-pages.js';
 import { portalAuthRoutes } from './auth-routes.js';
 import { portalHistoryRoutes } from './history-routes.js';
 

@@ -71,9 +71,10 @@ export function NewPasswordFields(props: { submitLabel: string }) {
   );
 }
 
-export function SignInForm(props: { action: string; csrf: string; username?: string; usernameLabel: string }) {
+export function SignInForm(props: { action: string; csrf: string; username?: string; usernameLabel: string; next?: string }) {
   return (
     <PostForm action={props.action} csrf={props.csrf} class="stack">
+      {props.next && <input type="hidden" name="next" value={props.next} />}
       <Field id="login-username" name="username" label={props.usernameLabel} testId="login-username" value={props.username} required autocomplete="username" maxLength={200} autofocus />
       <Field id="login-password" name="password" type="password" label="Password" testId="login-password" required autocomplete="current-password" maxLength={256} />
       <button type="submit" class="button primary" data-testid="login-submit">

@@ -4,13 +4,14 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Services } from '../services.js';
 import { adminRoutes } from '../admin/routes.js';
+import { AUTHORIZE_PATH } from '../oauth/authorize/paths.js';
+import { authorizeRoutes } from '../oauth/authorize/routes.js';
 import { portalRoutes } from '../portal/routes.js';
-import { Layout } from './layout.js';
-import { sendPage } from './render.js';
+import { errorPage } from './error-pages.js';
 import { isSecure } from './session.js';
 
 const ASSETS = fileURLToPath(new URL('./assets/', import.meta.url));
@@ -55,8 +56,11 @@ export async function webPlugin(app: FastifyInstance, opts: { services: Services
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure(config), signed: true },
   });
   // Every state-changing request needs a valid token (checked once the form body is parsed).
+  // A SMART app's POSTed authorization request changes nothing (it shows the consent page,
+  // whose decision is CSRF-protected) and cannot carry our token.
   app.addHook('preHandler', (req, reply, done) => {
     if (req.method === 'GET' || req.method === 'HEAD') return done();
+    if (req.url.split('?')[0] === AUTHORIZE_PATH) return done();
     app.csrfProtection(req, reply, done);
   });
   app.setErrorHandler((err: FastifyError, req, reply) => errorPage(services, err, req, reply));
@@ -69,50 +73,7 @@ export async function webPlugin(app: FastifyInstance, opts: { services: Services
   await app.register(fastifyStatic, { root: ASSETS, prefix: '/assets/', decorateReply: false, maxAge: 3_600_000, index: false });
   await app.register(portalRoutes, { prefix: '/portal', services, config });
   await app.register(adminRoutes, { prefix: '/admin', services, config });
+  await app.register(authorizeRoutes, { services, config });
   app.get('/', (_req, reply) => reply.redirect('/portal/'));
 }
 
-function errorPage(services: Services, err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
-  const csrf = err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET';
-  const status = csrf ? 403 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-  if (status >= 500) services.logger.error({ err, url: req.url.split('?')[0] }, 'page failed');
-  const message = csrf
-    ? 'This form has expired or did not come from this site. Go back, reload the page and try again.'
-    : status === 404
-      ? 'This page does not exist.'
-      : status < 500
-        ? 'The request could not be processed.'
-        : 'Something went wrong on our side. Please try again.';
-  const area = req.url.startsWith('/admin') ? 'admin' : 'portal';
-  return sendPage(
-    reply,
-    <Layout title={csrf ? 'Form expired' : 'Error'} area={area}>
-      <div class="card narrow">
-        <h1>{csrf ? 'Form expired' : status === 404 ? 'Not found' : 'Sorry'}</h1>
-        <p>{message}</p>
-        <p>
-          <a href={`/${area}/`}>Go to the start page</a>
-        </p>
-      </div>
-    </Layout>,
-    status,
-  );
-}
-
-/** 404 page for unknown paths under a surface's prefix. */
-export function notFoundPage(area: string) {
-  return (_req: FastifyRequest, reply: FastifyReply) =>
-    sendPage(
-      reply,
-      <Layout title="Not found" area={area}>
-        <div class="card narrow">
-          <h1>Not found</h1>
-          <p>This page does not exist.</p>
-          <p>
-            <a href={`/${area}/`}>Go to the start page</a>
-          </p>
-        </div>
-      </Layout>,
-      404,
-    );
-}

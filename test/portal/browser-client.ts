@@ -30,7 +30,7 @@ export class PageClient {
   }
 
   /** Posts a form; includes the CSRF token of the last page unless `csrf: false`. */
-  async post(url: string, form: Record<string, string>, opts: { csrf?: boolean } = {}): Promise<LightMyRequestResponse> {
+  async post(url: string, form: Record<string, string> | URLSearchParams, opts: { csrf?: boolean } = {}): Promise<LightMyRequestResponse> {
     const body = new URLSearchParams(form);
     if (opts.csrf !== false && this.csrf()) body.set('_csrf', this.csrf()!);
     const res = await this.app.inject({

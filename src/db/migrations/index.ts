@@ -5,8 +5,9 @@ import { oauthSchema } from './004-oauth.js';
 import { indexByResource } from './005-index-by-resource.js';
 import { dropOauthTokens } from './006-drop-oauth-tokens.js';
 import { dataVersion } from './007-data-version.js';
+import { smartSchema } from './008-smart.js';
 import { cacheVersions } from './012-cache-versions.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in the order applied. Append only; never edit a shipped one. */
-export const migrations: readonly Migration[] = [fhirSchema, staffSchema, portalSchema, oauthSchema, indexByResource, dropOauthTokens, dataVersion, cacheVersions];
+export const migrations: readonly Migration[] = [fhirSchema, staffSchema, portalSchema, oauthSchema, indexByResource, dropOauthTokens, dataVersion, smartSchema, cacheVersions];

@@ -3,13 +3,13 @@ import { Readable } from 'node:stream';
 import type { Principal } from '../../auth/principal.js';
 import type { Config } from '../../config/config.js';
 import type { Services } from '../../services.js';
-import { allowedTypes } from '../../auth/scopes.js';
+import { permits } from '../../auth/permissions.js';
 import { smartConfiguration } from '../../oauth/discovery.js';
 import { capabilityStatement } from '../capability.js';
 import { everythingBundle } from '../everything.js';
 import { interactions } from '../interactions.js';
 import { errors } from '../outcome.js';
-import { scopeKey } from '../scope.js';
+import { patientScope, scopeKey } from '../scope.js';
 import type { StoredResource } from '../store/types.js';
 import { fhirErrorHandler } from './errors.js';
 import { FHIR_JSON, assertAcceptable } from './negotiate.js';
@@ -115,7 +115,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
     // A byte stream, not Readable.from's default object mode (16 pages of ~170 KB buffered
     // ahead per response): at most one page waits while the client reads.
-    const pages = everythingBundle(services.db, id, baseUrl, config.publicUrl + request.url, scope.kind === 'patient' ? scope.types : undefined);
+    const pages = everythingBundle(services.db, scope.kind === 'patient' ? scope : patientScope(id), baseUrl, config.publicUrl + request.url);
     return reply.send(Readable.from(pages, { objectMode: false }));
   });
 
@@ -123,16 +123,14 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
 };
 
 /**
- * The caller's data scope for an action on a resource type. A patient token whose SMART
- * scopes do not cover the type gets 403 (SPEC: 403 out of scope).
+ * The caller's data scope for an action on a resource type. A token whose SMART scopes do
+ * not cover the type gets 403 (SPEC: 403 out of scope); `permits` decides for every kind
+ * of caller (src/auth/permissions.ts).
  */
 export function scopeFor(request: FastifyRequest, type: string, action: 'read' | 'search') {
   const p = request.principal;
   if (!p) throw new Error('unauthenticated request reached a FHIR route');
-  if (p.kind === 'patient') {
-    const allowed = allowedTypes(p.grantedScopes, action);
-    if (allowed && !allowed.has(type)) throw errors.forbidden(`The granted scopes do not allow ${action} of ${type.slice(0, 64)}`);
-  }
+  if (!permits(p, type, action)) throw errors.forbidden(`The granted scopes do not allow ${action} of ${type.slice(0, 64)}`);
   return p.scope;
 }
 

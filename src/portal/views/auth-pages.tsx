@@ -3,7 +3,7 @@ import { Layout } from '../../web/layout.js';
 import { Field } from '../../web/components.js';
 import { PortalPage } from './portal-layout.js';
 
-export function PortalLoginPage(props: { csrf: string; error?: string; notice?: string; username?: string; practice: string }) {
+export function PortalLoginPage(props: { csrf: string; error?: string; notice?: string; username?: string; practice: string; next?: string }) {
   return (
     <Layout title="Sign in" area="portal">
       <div class="card narrow">
@@ -11,7 +11,7 @@ export function PortalLoginPage(props: { csrf: string; error?: string; notice?: 
         <p class="muted">{props.practice}</p>
         {props.notice && <Alert kind="success">{props.notice}</Alert>}
         {props.error && <Alert>{props.error}</Alert>}
-        <SignInForm action="/portal/login" csrf={props.csrf} username={props.username} usernameLabel="Username or e-mail" />
+        <SignInForm action="/portal/login" csrf={props.csrf} username={props.username} usernameLabel="Username or e-mail" next={props.next} />
       </div>
     </Layout>
   );
