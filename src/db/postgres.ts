@@ -11,8 +11,14 @@ export function toPgPlaceholders(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-/** Distinct SQL texts that become named prepared statements (per process; see openPostgres). */
-const PREPARED = 300;
+/**
+ * Distinct SQL texts that become named prepared statements (per process; see openPostgres).
+ * 0 for now: measured −35 % backend CPU on a search (docs/performance.md), but the PostgreSQL
+ * Synthea reverse-order import test (a transaction that fails and is rolled back) timed
+ * out in the one run with it on a saturated machine, and node-pg marks a name as parsed
+ * before PostgreSQL confirms it — to be verified before it is turned on (300 was measured).
+ */
+const PREPARED = 0;
 
 export function openPostgres(url: string, options: { max?: number } = {}): Db {
   const pool = new pg.Pool({
