@@ -15,11 +15,13 @@ export interface BenchData {
   observationCode: string;
   key: string;
   secret: string;
-  /** A staff account for the write case (HTTP Basic). */
-  staffUser: string;
-  staffPassword: string;
   imported: number;
   importSeconds: number;
+  /** The sync scenario's apps: one credential per synced patient. */
+  syncApps: Array<{ patientId: string; key: string; secret: string }>;
+  /** Patients not synced: the writer's targets. */
+  otherPatients: string[];
+  staff: { username: string; password: string };
 }
 
 export interface LoadOptions {
@@ -30,6 +32,8 @@ export interface LoadOptions {
   resourcesPerTransaction?: number;
   /** The patient for the cases (default: the one with the largest record). */
   patient?: string;
+  /** Patients synced in the sync scenario, each with its own credential (the first N by id). */
+  syncPatients?: number;
 }
 
 /**
@@ -77,14 +81,31 @@ export async function loadBenchData(databaseUrl: string, options: LoadOptions): 
        GROUP BY t.system, t.code ORDER BY n DESC LIMIT 1`,
       [top!.patient],
     );
-    const { account } = await enablePortal(services, { patientId: top!.patient, username: 'benchpatient', by: { kind: 'system', id: 'bench' } });
+    // A database reused with --db-url may have the patient enabled by an earlier run: its account then.
+    const run = Date.now().toString(36);
+    const account =
+      (await services.portal.accounts.getByPatient(top!.patient)) ??
+      (await enablePortal(services, { patientId: top!.patient, username: `bench-${run}`, by: { kind: 'system', id: 'bench' } })).account;
     const { key, secret } = await services.credentials.create(top!.patient, account.id, 'Benchmark');
-    const staffUser = 'bench-staff';
-    const staffPassword = `bench-${process.pid}-password`;
-    if (!(await services.staff.verify(staffUser, staffPassword))) await services.staff.create(staffUser, staffPassword).catch(() => undefined);
+    // The sync scenario: the first N patients by id, each with a portal account and an app credential.
+    const ids = (await services.db.all<{ id: string }>("SELECT id FROM resources WHERE type = 'Patient' AND deleted = 0 ORDER BY id")).map((r) => r.id);
+    const synced = ids.slice(0, options.syncPatients ?? 200);
+    const syncApps: BenchData['syncApps'] = [];
+    for (const [i, patientId] of synced.entries()) {
+      const enabled =
+        patientId === top!.patient
+          ? account
+          : ((await services.portal.accounts.getByPatient(patientId)) ??
+            (await enablePortal(services, { patientId, username: `sync${i}-${run}`, by: { kind: 'system', id: 'bench' } })).account);
+      const c = await services.credentials.create(patientId, enabled.id, 'Sync app');
+      syncApps.push({ patientId, key: c.key, secret: c.secret });
+    }
+    const staff = { username: 'benchstaff', password: 'bench staff password 1' };
+    if (!(await services.db.get('SELECT 1 AS x FROM staff_users WHERE username = ?', [staff.username]))) await services.staff.create(staff.username, staff.password);
     return {
-      staffUser,
-      staffPassword,
+      syncApps,
+      otherPatients: ids.slice(synced.length),
+      staff,
       patientId: top!.patient,
       patientResources: Number(top!.n),
       observationCode: `${code!.system}|${code!.code}`,

@@ -162,7 +162,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     db,
     registry,
     store,
-    fhirCache: createFhirCache(store, config.cacheMb * 1024 * 1024),
+    fhirCache: createFhirCache(store, config.cacheMb * 1024 * 1024, (hit) => metrics.fhirCache.inc({ result: hit ? 'hit' : 'miss' })),
     writes: createWrites({ store, audit: accountServices.audit }),
     staff,
     authenticate,

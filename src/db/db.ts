@@ -28,8 +28,9 @@ export interface Db extends Queryable {
   exec(sql: string): Promise<void>;
   /**
    * Refreshes the planner's statistics after a bulk load. PostgreSQL plans badly on tables
-   * it has not analysed yet (autovacuum catches up only later); on SQLite it does nothing:
-   * our SQL is written for SQLite's statistics-free planner.
+   * it has not analysed yet (autovacuum catches up only later), and VACUUM sets the
+   * visibility map so index lookups are index-only (no heap visit per index entry); on
+   * SQLite it does nothing: our SQL is written for SQLite's statistics-free planner.
    */
   analyze(): Promise<void>;
   /** True when the database answers (readiness). */

@@ -107,7 +107,9 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
       await wrap(() => pool.query(sql));
     },
     async analyze() {
-      await wrap(() => pool.query('ANALYZE'));
+      // VACUUM too: a freshly loaded table's visibility map is empty, so every "index-only"
+      // probe of a search (one per candidate resource) also read the heap page.
+      await wrap(() => pool.query('VACUUM (ANALYZE)'));
     },
     async ping() {
       try {

@@ -32,7 +32,13 @@ export function createMetrics() {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
-  return { registry, httpRequests, httpDuration, fhirInteractions, authFailures };
+  const fhirCache = new Counter({
+    name: 'chartkey_fhir_cache_lookups_total',
+    help: 'Result cache lookups of reads and searches by result (hit or miss)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  return { registry, httpRequests, httpDuration, fhirInteractions, authFailures, fhirCache };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

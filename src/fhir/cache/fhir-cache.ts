@@ -1,29 +1,58 @@
+import type { Scope } from '../scope.js';
 import type { FhirStore } from '../store/store.js';
 import { ResponseCache } from './response-cache.js';
+import { EVERY_PATIENT } from './write-footprint.js';
 
 /**
  * Read and search results shared by every request with the same scope, exact at all
  * times (see ResponseCache). `through` returns the cached value for `key` or computes,
- * caches and returns it; a computation that throws caches nothing.
+ * caches and returns it; a computation that throws caches nothing. `key` must identify
+ * the scope (scopeKey) and the request; `scope` decides which versions label the result.
  */
 export interface FhirCache {
-  through<T>(key: string, compute: () => Promise<T>, bytes: (value: T) => number): Promise<T>;
+  through<T>(scope: Scope, key: string, compute: () => Promise<T>, bytes: (value: T) => number): Promise<T>;
 }
 
-export function createFhirCache(store: Pick<FhirStore, 'dataVersion'>, maxBytes: number): FhirCache {
+/**
+ * Versions (migration 012, written by WriteFootprint): a patient scope's result is
+ * labelled with the `*` row (writes every patient may see) and its patient's row (writes
+ * to its compartment), so a write to patient X leaves patient Y's entries valid; a staff
+ * (`all`) result with the data version every write moves.
+ */
+export function createFhirCache(store: Pick<FhirStore, 'cacheVersions'>, maxBytes: number, onLookup?: (hit: boolean) => void): FhirCache {
   const cache = new ResponseCache<unknown>(maxBytes);
-  const freshVersion = coalesced(() => store.dataVersion());
+  const fresh = coalescedKeys((keys) => store.cacheVersions([...keys]));
   return {
-    async through<T>(key: string, compute: () => Promise<T>, bytes: (value: T) => number): Promise<T> {
+    async through<T>(scope: Scope, key: string, compute: () => Promise<T>, bytes: (value: T) => number): Promise<T> {
       if (!cache.enabled) return compute();
       // Read before computing: a write committed meanwhile labels the result older, never newer.
-      const version = await freshVersion();
-      const hit = cache.get(key, version);
+      const versions = await fresh(scope.kind === 'patient' ? scope.patientId : undefined);
+      const stamp =
+        scope.kind === 'patient' ? `${versions.get(EVERY_PATIENT) ?? 0}:${versions.get(scope.patientId) ?? 0}` : `all:${versions.get('') ?? 0}`;
+      const hit = cache.get(key, stamp);
+      onLookup?.(hit !== undefined);
       if (hit !== undefined) return hit as T;
       const value = await compute();
-      cache.set(key, version, value, bytes(value) + key.length * 2);
+      cache.set(key, stamp, value, bytes(value) + key.length * 2);
       return value;
     },
+  };
+}
+
+/**
+ * `coalesced` for several keys: the keys asked for by every call that shares a read are
+ * read together, in one statement. `EVERY_PATIENT` and the data version are always read.
+ */
+export function coalescedKeys(read: (keys: ReadonlySet<string>) => Promise<Map<string, number>>): (key?: string) => Promise<Map<string, number>> {
+  let pending = new Set<string>([EVERY_PATIENT]);
+  const shared = coalesced(() => {
+    const keys = pending;
+    pending = new Set<string>([EVERY_PATIENT]);
+    return read(keys);
+  });
+  return (key) => {
+    if (key !== undefined) pending.add(key);
+    return shared();
   };
 }
 
@@ -36,8 +65,8 @@ export function createFhirCache(store: Pick<FhirStore, 'dataVersion'>, maxBytes:
  * requests instead of one per request — a round trip saved on PostgreSQL, a statement on
  * SQLite.
  */
-export function coalesced(read: () => Promise<number>): () => Promise<number> {
-  let next: Promise<number> | undefined;
+export function coalesced<T>(read: () => Promise<T>): () => Promise<T> {
+  let next: Promise<T> | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const settle = () => undefined;
   return () => {

@@ -84,6 +84,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     const { type, id } = request.params;
     const scope = scopeFor(request, type, 'read');
     const found = await services.fhirCache.through(
+      scope,
       `read\0${scopeKey(scope)}\0${type}\0${id}`,
       async () => prepared(await core.read(scope, type, id)),
       (r) => r.body.length,

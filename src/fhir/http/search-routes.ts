@@ -24,6 +24,7 @@ export function registerSearchRoutes(app: FastifyInstance, { services, baseUrl, 
     // The page depends on the scope, the type, the parameters and strictness only.
     const key = `search\0${scopeKey(scope)}\0${type}\0${strict ? 1 : 0}\0${JSON.stringify(params)}`;
     const page = await services.fhirCache.through(
+      scope,
       key,
       async () => {
         const query = parseSearch(type, params, services.registry, { strict, baseUrl });

@@ -4,6 +4,7 @@ import { type Scope, scopePredicate, versionInScope } from '../scope.js';
 import type { FhirStoreReader, StoreTx, StoredResource } from './types.js';
 import { IndexBuffer } from './write-index.js';
 import { createWriter } from './writer.js';
+import { WriteFootprint } from '../cache/write-footprint.js';
 
 export type SearchIds = (q: Queryable, registry: SearchRegistry, type: string, params: Array<[string, string]>) => Promise<string[]>;
 
@@ -17,6 +18,11 @@ export interface FhirStore extends FhirStoreReader {
    * process or instance sharing the database. Read it before computing something to cache.
    */
   dataVersion(): Promise<number>;
+  /**
+   * The result cache's finer versions (migration 012) for `keys` (patient ids and
+   * EVERY_PATIENT; absent rows are 0), and under '' the data version above: one statement.
+   */
+  cacheVersions(keys: readonly string[]): Promise<Map<string, number>>;
 }
 
 export interface StoreOptions {
@@ -83,22 +89,14 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
   // An earlier version may predate a move into this patient's compartment (see versionInScope).
   const versionVisible = (scope: Scope, type: string, row: Row) => versionInScope(scope, type, row.content, Boolean(row.deleted), registry);
 
-  /** `changed` is set once any write of the transaction changed stored data. */
-  const txApi = (q: Queryable, index: IndexBuffer, changes: { changed: boolean }): StoreTx => {
-    const writer = createWriter(q, registry, index, now);
+  /** `footprint` records what each changed resource version can change for the result cache. */
+  const txApi = (q: Queryable, index: IndexBuffer, footprint: WriteFootprint): StoreTx => {
+    const writer = createWriter(q, registry, index, now, footprint);
     return {
-      async put(resource) {
-        const result = await writer.put(resource);
-        if (result.changed) changes.changed = true;
-        return result;
-      },
-      async putMany(resources) {
-        const results = await writer.putMany(resources);
-        if (results.some((r) => r.changed)) changes.changed = true;
-        return results;
-      },
+      put: (resource) => writer.put(resource),
+      putMany: (resources) => writer.putMany(resources),
       async delete(type, id) {
-        if (await writer.delete(type, id)) changes.changed = true;
+        await writer.delete(type, id);
       },
       async searchIds(type, params) {
         await index.flush(); // searches see this transaction's own writes
@@ -126,17 +124,29 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
     transaction: (fn) =>
       db.transaction(async (q) => {
         const index = new IndexBuffer(q);
-        const changes = { changed: false };
-        const result = await fn(txApi(q, index, changes));
+        const footprint = new WriteFootprint();
+        const result = await fn(txApi(q, index, footprint));
         await index.flush();
-        // Last statement before COMMIT: on PostgreSQL the row lock is held only briefly.
-        if (changes.changed) await q.run('UPDATE fhir_data_version SET v = v + 1 WHERE id = 1');
+        // Last statements before COMMIT: on PostgreSQL the row locks are held only briefly.
+        await footprint.commit(q);
         return result;
       }),
 
     async dataVersion() {
       const row = await db.get<{ v: number }>('SELECT v FROM fhir_data_version WHERE id = 1');
       return Number(row?.v ?? 0);
+    },
+
+    async cacheVersions(keys) {
+      // Padded to a power of two (repeating the last key): a handful of statement shapes.
+      let n = 1;
+      while (n < keys.length) n *= 2;
+      const params = keys.length === 0 ? [''] : [...keys, ...Array(n - keys.length).fill(keys[keys.length - 1])];
+      const rows = await db.all<{ k: string; v: number }>(
+        `SELECT k, v FROM fhir_cache_versions WHERE k IN (${params.map(() => '?').join(', ')}) UNION ALL SELECT '' AS k, v FROM fhir_data_version WHERE id = 1`,
+        params,
+      );
+      return new Map(rows.map((r) => [r.k, Number(r.v)]));
     },
   };
 }

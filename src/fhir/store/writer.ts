@@ -2,6 +2,7 @@ import type { Queryable } from '../../db/db.js';
 import { canonicalJson, withoutServerMeta } from '../canonical-json.js';
 import { indexResource } from '../search/indexer.js';
 import type { SearchRegistry } from '../search/types.js';
+import type { WriteFootprint } from '../cache/write-footprint.js';
 import type { PutResult, Resource } from './types.js';
 import { assertStorable } from './validate.js';
 import { type IndexBuffer, deleteIndex, deleteSearchRows } from './write-index.js';
@@ -25,7 +26,7 @@ const CHUNK = 200;
  * hundred resources rather than several per resource — what makes import fast on
  * PostgreSQL, where every statement is a round trip.
  */
-export function createWriter(q: Queryable, registry: SearchRegistry, index: IndexBuffer, now: () => number) {
+export function createWriter(q: Queryable, registry: SearchRegistry, index: IndexBuffer, now: () => number, footprint: WriteFootprint) {
   const putMany = async (resources: readonly Resource[]): Promise<PutResult[]> => {
     for (const r of resources) assertStorable(r, registry);
     const results: PutResult[] = [];
@@ -48,6 +49,7 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
 
   const putChunk = async (chunk: Array<Resource & { id: string }>): Promise<PutResult[]> => {
     const current = await currentRows(chunk);
+    const compartmentsBefore = await compartmentsOf([...current.values()].map((r) => r.seq));
     const results: PutResult[] = new Array(chunk.length);
     const inserts: Array<{ i: number; json: string; stored: Resource; lastUpdated: number }> = [];
     for (const [i, resource] of chunk.entries()) {
@@ -71,7 +73,9 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
       await q.run('UPDATE resources SET version = ?, last_updated = ?, deleted = 0, content = ? WHERE seq = ?', [version, lastUpdated, json, cur.seq]);
       await index.flush(); // rows of this resource may still be queued from earlier in the transaction
       await deleteIndex(q, cur.seq);
-      await index.add(cur.seq, type, indexResource(stored, registry));
+      const rows = indexResource(stored, registry);
+      footprint.note(type, id, compartmentsBefore.get(cur.seq) ?? [], rows.compartments);
+      await index.add(cur.seq, type, rows);
     }
     if (inserts.length > 0) {
       const sql =
@@ -84,7 +88,9 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
       );
       const seqOf = new Map(rows.map((r) => [`${r.type}/${r.id}`, r.seq]));
       for (const { i, stored } of inserts) {
-        await index.add(seqOf.get(`${chunk[i].resourceType}/${chunk[i].id}`)!, chunk[i].resourceType, indexResource(stored, registry));
+        const rows = indexResource(stored, registry);
+        footprint.note(chunk[i].resourceType, chunk[i].id, [], rows.compartments);
+        await index.add(seqOf.get(`${chunk[i].resourceType}/${chunk[i].id}`)!, chunk[i].resourceType, rows);
       }
     }
     return results;
@@ -109,6 +115,25 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
     return new Map(rows.map((r) => [`${r.type}/${r.id}`, r]));
   };
 
+  // Compartments of stored resources as the compartment table has them (for the cache's versions).
+  // Rows of a resource updated earlier in this transaction may still be queued: flushed first.
+  const compartmentsOf = async (seqs: number[]): Promise<Map<number, string[]>> => {
+    const out = new Map<number, string[]>();
+    if (seqs.length === 0) return out;
+    await index.flush();
+    const rows = await q.all<{ res: number; patient: string }>(
+      `SELECT res, patient FROM compartment WHERE res ${seqs.length === 1 ? '= ?' : `IN (${seqs.map(() => '?').join(', ')})`}`,
+      seqs,
+    );
+    for (const r of rows) {
+      const seq = Number(r.res);
+      let list = out.get(seq);
+      if (!list) out.set(seq, (list = []));
+      list.push(r.patient);
+    }
+    return out;
+  };
+
   return {
     putMany,
 
@@ -123,6 +148,9 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
       const version = cur.version + 1;
       const lastUpdated = Math.max(now(), cur.last_updated + 1);
       const json = JSON.stringify(withMeta({ resourceType: type, id }, version, lastUpdated));
+      // A deleted resource keeps its compartment rows (its history stays in scope).
+      const compartments = (await compartmentsOf([cur.seq])).get(cur.seq) ?? [];
+      footprint.note(type, id, compartments, compartments);
       await archive(q, cur.seq);
       await q.run('UPDATE resources SET version = ?, last_updated = ?, deleted = 1, content = ? WHERE seq = ?', [version, lastUpdated, json, cur.seq]);
       await index.flush();
