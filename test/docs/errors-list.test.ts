@@ -58,7 +58,7 @@ describe('docs/errors.md and the code list the same error codes', () => {
   });
 
   it('OAuthError', () => {
-    expect(documented('OAuthError')).toEqual(unionAfter(read('src/oauth/token.ts'), /readonly error:/));
+    expect(documented('OAuthError')).toEqual(unionAfter(read('src/oauth/errors.ts'), /readonly error:/));
   });
 
   it('portal, admin and account errors', () => {
