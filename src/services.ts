@@ -24,6 +24,7 @@ import { createStore, type FhirStore } from './fhir/store/store.js';
 import { createWrites, type Writes } from './fhir/write/index.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
+import { isGrantId } from './oauth/grants.js';
 import { createOAuthServices, type OAuthServices } from './oauth/services.js';
 import { controlsJob, type ControlsJob } from './notices/controls-job.js';
 import { noticeService, type NoticeService } from './notices/notices.js';
@@ -135,7 +136,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
   });
   accountServices.accessLog.onWritten(async (batch) => {
     for (const a of batch) {
-      await notices.recordUse({ patientId: a.patientId, subjectId: a.credentialId, kind: 'credential' }, a.ip, async () => (await credentials.get(a.credentialId))?.name);
+      // A subject is a generated credential or a SMART grant (`g-…`): an app the patient connected.
+      if (isGrantId(a.credentialId)) await notices.recordUse({ patientId: a.patientId, subjectId: a.credentialId, kind: 'app' }, a.ip, async () => (await oauth.grants.get(a.credentialId))?.clientName);
+      else await notices.recordUse({ patientId: a.patientId, subjectId: a.credentialId, kind: 'credential' }, a.ip, async () => (await credentials.get(a.credentialId))?.name);
     }
   });
   const redis = config.redisUrl ? openRedis(config.redisUrl, logger) : undefined;

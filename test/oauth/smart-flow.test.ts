@@ -84,7 +84,11 @@ describe.runIf(SAMPLE_DATA).each(await backends())('SMART standalone launch on %
     const read = await fhir(`Patient/${A}`, body.access_token);
     expect(read.statusCode).toBe(200);
     expect(read.json().id).toBe(A);
+    // The patient is told an app was given access (a portal banner; e-mail for Premium).
+    const notices = await t.services.notices.active(A);
+    expect(notices.some((n) => n.kind === 'created' && n.subjectKind === 'app' && n.subjectName === 'Confidential App')).toBe(true);
     // fhirUser is readable with the token (Inferno 3.1)
+
     expect((await fhir(String(payload.fhirUser).replace('http://chartkey.test/fhir/', ''), body.access_token)).statusCode).toBe(200);
   });
 

@@ -80,6 +80,8 @@ export async function authorizeRoutes(app: FastifyInstance, opts: { services: Se
       scope,
     });
     await services.audit.record({ ...audit, action: 'app.authorize', credentialId: grant.id, detail: { client: request.client.clientId, name: request.client.name, scope } });
+    // The patient is told (banner; e-mail for Premium) that an app was given access (Patient controls).
+    await services.notices.credentialCreated({ patientId: account.patientId, subjectId: grant.id, name: request.client.name, kind: 'app' });
     const code = await services.oauth.grants.issueCode(grant, { redirectUri: request.redirectUri, codeChallenge: params.code_challenge, nonce: params.nonce });
     return redirectTo(reply, config.publicUrl, request.redirectUri, { code, state: params.state });
   });
