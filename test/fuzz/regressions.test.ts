@@ -45,6 +45,16 @@ describe.each(await backends())('fuzz regressions on %s', (kind) => {
     expect(options.json().error).toBe('invalid_request');
   });
 
+  it('a POST to a public read-only path (metadata) needs credentials like any write, and is never a 5xx', async () => {
+    const anon = await t.app.inject({ method: 'POST', url: '/fhir/metadata', headers: { 'content-type': 'application/json' }, payload: '{"resourceType":"\'"}' });
+    expect(anon.statusCode).toBe(401);
+    expect(anon.json().resourceType).toBe('OperationOutcome');
+    const patient = await t.app.inject({ method: 'POST', url: '/fhir/metadata', headers: { 'content-type': 'application/json', authorization: auth }, payload: '{"resourceType":"Patient"}' });
+    expect(patient.statusCode).toBeLessThan(500);
+    expect(patient.json().resourceType).toBe('OperationOutcome');
+    expect((await t.app.inject({ method: 'GET', url: '/fhir/metadata' })).statusCode).toBe(200);
+  });
+
   it('drops repeated _sort keys and refuses more than 10 distinct ones, so no sort holds the event loop', async () => {
     const get = (q: string) => t.app.inject({ method: 'GET', url: `/fhir/Observation?${q}`, headers: { authorization: auth } });
     // Before: 300 correlated subqueries per row, ~5 s of event loop on this data.

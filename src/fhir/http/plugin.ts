@@ -52,7 +52,8 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     const query = request.query as Record<string, string | string[] | undefined>;
     const format = Array.isArray(query._format) ? query._format[0] : query._format;
     assertAcceptable(request.headers.accept, format, (request.routeOptions.config as { accepts?: readonly string[] } | undefined)?.accepts);
-    if (PUBLIC.has(request.url.split('?')[0])) return;
+    // Public for reading only: a POST to /fhir/metadata is a (refused) write like any other, and needs credentials.
+    if (PUBLIC.has(request.url.split('?')[0]) && (request.method === 'GET' || request.method === 'HEAD')) return;
     request.principal = await services.authenticate({ authorization: request.headers.authorization, ip: request.ip });
   });
 
