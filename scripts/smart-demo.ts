@@ -2,7 +2,7 @@
  * A full SMART standalone launch against a running ChartKey (e.g. `npm start`'s demo
  * practice), by two clients nobody here wrote, with Debian's Chromium playing the patient:
  *
- *   npx tsx scripts/smart-demo.ts --base http://localhost:8080 --username U --password P \
+ *   npx tsx scripts/smart-demo.ts --base http://localhost:8080 --username U --password P [--new-password N] \
  *     --client-id ID --client-secret SECRET --public-client-id ID2
  *
  * 1. openid-client 6 with a confidential client: discovery, PKCE, the patient signs in and
@@ -22,7 +22,7 @@ import * as oidc from 'openid-client';
 import { chromium, type Page } from 'playwright-core';
 import { parseArgs } from '../src/cli/args.js';
 
-const { flags } = parseArgs(process.argv.slice(2), ['base', 'username', 'password', 'client-id', 'client-secret', 'public-client-id'], []);
+const { flags } = parseArgs(process.argv.slice(2), ['base', 'username', 'password', 'new-password', 'client-id', 'client-secret', 'public-client-id'], []);
 const need = (name: string) => {
   const v = flags.get(name);
   if (typeof v !== 'string' || !v) throw new Error(`--${name} is required`);
@@ -68,6 +68,16 @@ async function patientAllows(p: Page) {
     await p.fill('[data-testid="login-username"]', user.username);
     await p.fill('[data-testid="login-password"]', user.password);
     await p.click('[data-testid="login-submit"]');
+    // A temporary password (Basic enablement) is replaced first; the launch then continues.
+    await p.waitForSelector('[data-testid="password-new"], [data-testid="consent-allow"]');
+    if (await p.$('[data-testid="password-new"]')) {
+      const fresh = need('new-password');
+      await p.fill('[data-testid="password-new"]', fresh);
+      await p.fill('[data-testid="password-confirm"]', fresh);
+      await p.click('[data-testid="password-submit"]');
+      user.password = fresh;
+      say('  (temporary password replaced at first sign-in; the launch continued)');
+    }
   }
   await p.waitForSelector('[data-testid="consent-allow"]');
   say(`  consent page: "${await p.textContent('[data-testid="consent-app-name"]')}", ${(await p.$$('[data-testid="consent-scope"]')).length} checkboxes, offline notice: ${Boolean(await p.$('[data-testid="consent-offline-notice"]'))}`);

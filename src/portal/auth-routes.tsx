@@ -44,7 +44,8 @@ export async function portalAuthRoutes(app: FastifyInstance, opts: { services: S
     await startSession(req, reply, result.subject.id);
     // Back to the app's authorization request (SMART launch), else to My History.
     const next = afterSignIn(field(req.body, 'next'));
-    return reply.redirect(result.subject.mustChangePassword ? '/portal/password/new' : (next ?? '/portal/history'), 303);
+    if (result.subject.mustChangePassword) return reply.redirect(next ? `/portal/password/new?next=${encodeURIComponent(next)}` : '/portal/password/new', 303);
+    return reply.redirect(next ?? '/portal/history', 303);
   });
 
   app.post('/logout', (req, reply) => signOut(services, req, reply, { kind: 'patient', cookie: PORTAL_COOKIE, loginPath: '/portal/login' }, config));
@@ -53,7 +54,7 @@ export async function portalAuthRoutes(app: FastifyInstance, opts: { services: S
     const account = await requirePatient(services, req, reply, { allowMustChange: true });
     if (!account) return reply;
     if (!account.mustChangePassword) return reply.redirect('/portal/history', 303);
-    return sendPage(reply, <FirstPasswordPage csrf={reply.generateCsrf()} who={displayName(account)} />);
+    return sendPage(reply, <FirstPasswordPage csrf={reply.generateCsrf()} who={displayName(account)} next={afterSignIn(query(req, 'next'))} />);
   });
 
   app.post('/password/new', async (req, reply) => {
@@ -63,10 +64,10 @@ export async function portalAuthRoutes(app: FastifyInstance, opts: { services: S
     // anyone else changing a password goes through /portal/password and proves the old one.
     if (!account.mustChangePassword) return reply.redirect('/portal/history', 303);
     const error = await setPassword(field(req.body, 'password'), field(req.body, 'confirm'), (p) => accounts.changePassword(account.id, p));
-    if (error) return sendPage(reply, <FirstPasswordPage csrf={reply.generateCsrf()} who={displayName(account)} error={error} />, 400);
+    if (error) return sendPage(reply, <FirstPasswordPage csrf={reply.generateCsrf()} who={displayName(account)} error={error} next={afterSignIn(field(req.body, 'next'))} />, 400);
     await services.audit.record({ actorKind: 'patient', actorId: account.id, action: 'password.change', patientId: account.patientId, ip: req.ip, detail: { first: true } });
     await startSession(req, reply, account.id);
-    return reply.redirect('/portal/history', 303);
+    return reply.redirect(afterSignIn(field(req.body, 'next')) ?? '/portal/history', 303);
   });
 
   app.get('/password', async (req, reply) => {

@@ -6,6 +6,7 @@ import { basic, createTestApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/db.js';
 import { SAMPLE_DATA, syntheaFile } from '../helpers/sample-data.js';
 import { addPatient, enabledPatient } from '../portal/harness.js';
+import { PageClient } from '../portal/browser-client.js';
 import { authorizeQuery, consentItems, form, launch, pkce } from './smart-helpers.js';
 
 /**
@@ -363,6 +364,30 @@ describe.runIf(SAMPLE_DATA).each(await backends())('SMART standalone launch on %
     ]);
     for (const secret of [c.code, body.refresh_token, confidential.secret]) expect(dump).not.toContain(secret);
     expect(dump).not.toContain('"d":"');
+  });
+
+  it('a patient signing in with a temporary password sets a new one and comes back to the consent page', async () => {
+    const { enablePortal } = await import('../../src/accounts/enablement.js');
+    await addPatient(t.services, 'temp-pw', 'Temporary');
+    await enablePortal(t.services, { patientId: 'temp-pw', username: 'tempuser', password: 'temporary-pass-1', by: { kind: 'system', id: 'test' } });
+    const client = new PageClient(t.app);
+    let res = await client.get(authorizeQuery({ clientId: confidential.id, redirectUri: REDIRECT, scope: 'patient/*.rs', aud, challenge: pkce().challenge }));
+    res = await client.get(String(res.headers.location)); // → /portal/authorize → sign-in
+    const next = new URL(String(res.headers.location), 'http://x').searchParams.get('next')!;
+    await client.get(String(res.headers.location));
+    res = await client.post('/portal/login', { username: 'tempuser', password: 'temporary-pass-1', next });
+    expect(String(res.headers.location)).toMatch(/^\/portal\/password\/new\?next=/);
+    const page = await client.get(String(res.headers.location));
+    expect(page.body).toContain('name="next"');
+    res = await client.post('/portal/password/new', { password: 'a brand new passphrase', confirm: 'a brand new passphrase', next });
+    expect(res.statusCode).toBe(303);
+    expect(String(res.headers.location)).toBe(next);
+    const consent = await client.get(next);
+    expect(consent.statusCode).toBe(200);
+    expect(consent.body).toContain('data-testid="consent-allow"');
+    // An outside address as `next` is ignored (never an open redirect).
+    const evil = await client.post('/portal/password/new', { password: 'x', confirm: 'x', next: 'https://evil.example/' });
+    expect(evil.headers.location ?? '').not.toContain('evil.example');
   });
 
   it('consent items: one checkbox per US Core type for patient/*.rs, plus Condition/Observation categories', async () => {

@@ -18,7 +18,7 @@ export function PortalLoginPage(props: { csrf: string; error?: string; notice?: 
 }
 
 /** First sign-in with a temporary password (Basic): a new password is required before anything else. */
-export function FirstPasswordPage(props: { csrf: string; who: string; error?: string }) {
+export function FirstPasswordPage(props: { csrf: string; who: string; error?: string; next?: string }) {
   return (
     <Layout title="Choose a new password" area="portal" signOut={{ action: '/portal/logout', csrf: props.csrf, who: props.who }}>
       <div class="card narrow">
@@ -26,6 +26,7 @@ export function FirstPasswordPage(props: { csrf: string; who: string; error?: st
         <p>You signed in with a temporary password. Choose your own password to continue.</p>
         {props.error && <Alert>{props.error}</Alert>}
         <PostForm action="/portal/password/new" csrf={props.csrf} class="stack">
+          {props.next && <input type="hidden" name="next" value={props.next} />}
           <NewPasswordFields submitLabel="Save password" />
         </PostForm>
       </div>
