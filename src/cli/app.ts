@@ -42,6 +42,8 @@ async function add(args: string[], ctx: CliContext): Promise<number> {
     } catch (err) {
       throw new UsageError(`cannot read the JWKS file "${jwksFile}": ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
+    // A PEM public key (as `openssl ec -pubout` writes it) is taken too, as a one-key JWKS.
+    if (jwks.includes('-----BEGIN PUBLIC KEY-----')) jwks = await pemToJwks(jwks);
   }
   const { client, clientSecret } = await withServices(ctx, (services) =>
     registerApp(services, { name, type, redirectUris: lists.get('redirect-uri') ?? [], jwksUrl, jwks, scope: flags.get('scope') as string | undefined }, ACTOR),
@@ -129,3 +131,18 @@ const command: CliCommand = {
   },
 };
 export default command;
+
+/** One SPKI public key (EC P-384 → ES384, RSA → RS384) as a JWKS, converted by jose. */
+async function pemToJwks(pem: string): Promise<string> {
+  const { exportJWK, importSPKI, calculateJwkThumbprint } = await import('jose');
+  for (const alg of ['ES384', 'RS384'] as const) {
+    try {
+      const jwk = await exportJWK(await importSPKI(pem.trim(), alg, { extractable: true }));
+      if (alg === 'ES384' && jwk.crv !== 'P-384') throw new UsageError('an EC key must be on the P-384 curve (ES384)');
+      return JSON.stringify({ keys: [{ ...jwk, alg, use: 'sig', kid: await calculateJwkThumbprint(jwk) }] });
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+    }
+  }
+  throw new UsageError('the PEM file is not an RSA or EC P-384 public key');
+}
