@@ -181,7 +181,8 @@ async function benchOne(db: 'sqlite' | 'postgres') {
         return out;
       };
     }
-    let port = 30000 + Math.floor(Math.random() * 10000);
+    // Below the kernel's ephemeral range (32768+): a port the load generator's own connections hold cannot be taken.
+    let port = 10000 + Math.floor(Math.random() * 20000);
     const nextPort = () => port++;
     const peakRss: number[] = [];
     const servers = new Map<Mode, Server>();
