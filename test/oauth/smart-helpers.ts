@@ -26,12 +26,17 @@ export function authorizeQuery(p: LaunchParams): string {
   return `/oauth/authorize?${q}`;
 }
 
+/** An attribute value as the page wrote it, unescaped. */
+function unescapeHtml(value: string): string {
+  return value.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#x27;|&#39;/g, "'").replace(/&amp;/g, '&');
+}
+
 /** The consent checkboxes of a consent page: value and whether ticked. */
 export function consentItems(html: string): Array<{ scope: string; checked: boolean }> {
   const out: Array<{ scope: string; checked: boolean }> = [];
   for (const m of html.matchAll(/<input[^>]*data-testid="consent-scope"[^>]*>/g)) {
     const value = /value="([^"]*)"/.exec(m[0])?.[1] ?? '';
-    out.push({ scope: value.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>'), checked: /\schecked(\s|=|>|\/)/.test(m[0]) });
+    out.push({ scope: unescapeHtml(value), checked: /\schecked(\s|=|>|\/)/.test(m[0]) });
   }
   return out;
 }
@@ -64,7 +69,7 @@ export async function launch(
   const chosen = options.choose ? options.choose(items) : items.filter((i) => i.checked).map((i) => i.scope);
   const hidden: Record<string, string> = {};
   for (const m of consent.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
-    if (m[1] !== '_csrf') hidden[m[1]] = m[2].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#x27;|&#39;/g, "'");
+    if (m[1] !== '_csrf') hidden[m[1]] = unescapeHtml(m[2]);
   }
   const decision = new URLSearchParams({ ...hidden, decision: options.decision ?? 'allow' });
   for (const s of chosen) decision.append('grant', s);

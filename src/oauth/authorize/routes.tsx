@@ -6,7 +6,7 @@ import { sendPage } from '../../web/render.js';
 import { PORTAL_COOKIE, sessionId } from '../../web/session.js';
 import { AuthorizeErrorPage, ConsentPage } from './consent-page.js';
 import { AUTHORIZE_PATH, CONSENT_PATH, DECISION_PATH } from './paths.js';
-import { checkAuthorize, grantedScope, readParams, type AuthorizeCheck } from './request.js';
+import { checkAuthorize, grantedScope, readParams, type AuthorizeCheck, type AuthorizeParams, type ValidRequest } from './request.js';
 
 /**
  * /oauth/authorize (GET and POST, SMART `authorize-post`) and the consent decision. Lives
@@ -24,46 +24,67 @@ export async function authorizeRoutes(app: FastifyInstance, opts: { services: Se
     return account && account.status === 'active' && !account.mustChangePassword ? account : undefined;
   };
 
-  const answer = async (req: FastifyRequest, reply: FastifyReply, source: Record<string, unknown>, returnTo: string) => {
+  /**
+   * The request's parameters, checked (RFC 6749 §4.1.1); undefined once the answer has
+   * been sent (a malformed request's page, or the error page or redirect of `refuse`).
+   */
+  const validate = async (reply: FastifyReply, source: Record<string, unknown>) => {
     const params = readParams(source);
-    if ('repeated' in params) return sendPage(reply, <AuthorizeErrorPage message={`The app's request is malformed (${params.repeated.slice(0, 40)}).`} />, 400);
-    const check = await checkAuthorize(params, { clients: services.oauth.clients, fhirBase });
-    if (check.kind !== 'valid') return refuse(reply, config.publicUrl, check);
-    const account = await signedIn(req);
-    if (!account) return reply.redirect(`/portal/login?next=${encodeURIComponent(returnTo)}`, 303);
-    const own = check.request.client.credential;
-    if (own && own.patientId !== account.patientId) {
-      return sendPage(reply, <AuthorizeErrorPage message="These API credentials belong to another patient's portal account. Sign in as that patient, or generate your own credentials." />, 403);
+    if ('repeated' in params) {
+      await sendPage(reply, <AuthorizeErrorPage message={`The app's request is malformed (${params.repeated.slice(0, 40)}).`} />, 400);
+      return undefined;
     }
-    const practice = (await services.portal.settings.get()).practiceName;
-    reply.header('x-frame-options', 'DENY').header('content-security-policy', consentPolicy(check.request.redirectUri));
-    return sendPage(reply, <ConsentPage csrf={reply.generateCsrf()} request={check.request} who={account.username ?? account.email ?? 'Patient'} practice={practice} />);
+    const check = await checkAuthorize(params, { clients: services.oauth.clients, fhirBase });
+    if (check.kind === 'valid') return { params, request: check.request };
+    await refuse(reply, config.publicUrl, check);
+    return undefined;
+  };
+
+  /**
+   * The signed-in patient who may decide on this request; undefined once the answer has
+   * been sent: the sign-in page (coming back to the consent page afterwards), or a refusal
+   * when the app is another patient's generated credential.
+   */
+  const decider = async (req: FastifyRequest, reply: FastifyReply, params: AuthorizeParams, request: ValidRequest) => {
+    const account = await signedIn(req);
+    if (!account) {
+      await reply.redirect(`/portal/login?next=${encodeURIComponent(`${CONSENT_PATH}?${new URLSearchParams(params as Record<string, string>)}`)}`, 303);
+      return undefined;
+    }
+    const own = request.client.credential;
+    if (own && own.patientId !== account.patientId) {
+      await sendPage(reply, <AuthorizeErrorPage message="These API credentials belong to another patient's portal account. Sign in as that patient, or generate your own credentials." />, 403);
+      return undefined;
+    }
+    return account;
   };
 
   // The endpoint apps call (GET, or POST for `authorize-post`): hand the request to the
   // consent page under /portal, as a GET with the same parameters.
   const handOff = async (reply: FastifyReply, source: Record<string, unknown>) => {
-    const params = readParams(source);
-    if ('repeated' in params) return sendPage(reply, <AuthorizeErrorPage message={`The app's request is malformed (${params.repeated.slice(0, 40)}).`} />, 400);
-    const check = await checkAuthorize(params, { clients: services.oauth.clients, fhirBase });
-    if (check.kind !== 'valid') return refuse(reply, config.publicUrl, check);
-    return reply.redirect(`${CONSENT_PATH}?${new URLSearchParams(params as Record<string, string>)}`, 303);
+    const valid = await validate(reply, source);
+    if (!valid) return reply;
+    return reply.redirect(`${CONSENT_PATH}?${new URLSearchParams(valid.params as Record<string, string>)}`, 303);
   };
   app.get(AUTHORIZE_PATH, async (req, reply) => handOff(reply, req.query as Record<string, unknown>));
   app.post(AUTHORIZE_PATH, async (req, reply) => handOff(reply, (req.body ?? {}) as Record<string, unknown>));
-  app.get(CONSENT_PATH, async (req, reply) => answer(req, reply, req.query as Record<string, unknown>, req.url));
+
+  app.get(CONSENT_PATH, async (req, reply) => {
+    const valid = await validate(reply, req.query as Record<string, unknown>);
+    const account = valid && (await decider(req, reply, valid.params, valid.request));
+    if (!valid || !account) return reply;
+    const practice = (await services.portal.settings.get()).practiceName;
+    reply.header('x-frame-options', 'DENY').header('content-security-policy', consentPolicy(valid.request.redirectUri));
+    return sendPage(reply, <ConsentPage csrf={reply.generateCsrf()} request={valid.request} who={account.username ?? account.email ?? 'Patient'} practice={practice} />);
+  });
 
   app.post(DECISION_PATH, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const params = readParams(body);
-    if ('repeated' in params) return sendPage(reply, <AuthorizeErrorPage message="The request is malformed." />, 400);
-    const check = await checkAuthorize(params, { clients: services.oauth.clients, fhirBase });
-    if (check.kind !== 'valid') return refuse(reply, config.publicUrl, check);
-    const account = await signedIn(req);
-    if (!account) return reply.redirect(`/portal/login?next=${encodeURIComponent(`${CONSENT_PATH}?${new URLSearchParams(params as Record<string, string>)}`)}`, 303);
-    const { request } = check;
+    const valid = await validate(reply, body);
+    const account = valid && (await decider(req, reply, valid.params, valid.request));
+    if (!valid || !account) return reply;
+    const { params, request } = valid;
     const own = request.client.credential;
-    if (own && own.patientId !== account.patientId) return sendPage(reply, <AuthorizeErrorPage message="These API credentials belong to another patient." />, 403);
     const audit = { actorKind: 'patient' as const, actorId: account.id, patientId: account.patientId, ip: req.ip };
     if (body.decision !== 'allow') {
       await services.audit.record({ ...audit, action: 'app.deny', detail: { client: request.client.clientId, name: request.client.name } });
