@@ -65,6 +65,8 @@ export interface Services {
   readonly notices: NoticeService;
   /** Expiry reminders, idle expiry and access-log retention (run by the maintenance timer). */
   readonly controlsJob: ControlsJob;
+  /** The clock every service uses (injected by tests): access-log times must agree with expiry and idle checks. */
+  readonly now: () => number;
   /** SMART App Launch and Backend Services: clients, grants, signing keys, client assertions (src/oauth/). */
   readonly oauth: OAuthServices;
   /** Present when REDIS_URL is set: shared throttling across instances. */
@@ -160,6 +162,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     (reason) => metrics.authFailures.inc({ reason }),
   );
   return {
+    now: options.now ?? Date.now,
     config,
     logger,
     db,
