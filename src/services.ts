@@ -143,6 +143,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
       else await notices.recordUse({ patientId: a.patientId, subjectId: a.credentialId, kind: 'credential' }, a.ip, async () => (await credentials.get(a.credentialId))?.name);
     }
   });
+  // Whether a token's subject shares sensitive records: a generated credential's choice, or
+  // a SMART grant's consent-page choice — capped by the credential's when the app signs in
+  // with the patient's own credentials (Patient controls; docs/security.md).
+  const includesSensitive = async (subject: string, patientId: string): Promise<boolean> => {
+    if (!isGrantId(subject)) return (await credentials.liveState(subject, patientId))?.includeSensitive ?? false;
+    const grant = await oauth.grants.get(subject);
+    if (!grant?.includeSensitive || grant.patientId !== patientId) return false;
+    return grant.credentialId === null || ((await credentials.liveState(grant.credentialId, patientId))?.includeSensitive ?? false);
+  };
   const redis = config.redisUrl ? openRedis(config.redisUrl, logger) : undefined;
   const authThrottle =
     options.authThrottle ??
@@ -154,7 +163,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
     withAuthCache(
-      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens, undefined, accountServices.credentials), staffBasicStrategy(staff)]),
+      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens, undefined, includesSensitive), staffBasicStrategy(staff)]),
       onAccessChange,
       { now: options.now },
     ),

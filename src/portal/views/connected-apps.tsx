@@ -33,7 +33,15 @@ export function ConnectedAppList(props: { apps: ConnectedAppView[]; revokeHref: 
                 Can read: {words.lines.join('; ') || 'nothing'}
                 {words.identity && `. Knows who ${yours ? 'you are' : 'the patient is'}`}
                 {words.lasting && `. Keeps access until ${yours ? 'you remove' : 'removed'} it here`}
+                {g.includeSensitive ? '. Includes sensitive information' : '. Sensitive information left out'}
               </div>
+              {yours && (
+                <div class="meta">
+                  <a href={`/portal/apps/${encodeURIComponent(g.id)}/activity`} data-testid="credential-activity">
+                    Activity
+                  </a>
+                </div>
+              )}
             </div>
             <a
               class="icon-button trash"
