@@ -33,7 +33,9 @@ export function ConnectedAppList(props: { apps: ConnectedAppView[]; revokeHref: 
                 Can read: {words.lines.join('; ') || 'nothing'}
                 {words.identity && `. Knows who ${yours ? 'you are' : 'the patient is'}`}
                 {words.lasting && `. Keeps access until ${yours ? 'you remove' : 'removed'} it here`}
-                {g.includeSensitive ? '. Includes sensitive information' : '. Sensitive information left out'}
+              </div>
+              <div class="meta" data-testid="connected-app-sensitive">
+                {g.includeSensitive ? 'Includes sensitive information' : 'Sensitive information left out'}
               </div>
               {yours && (
                 <div class="meta">
