@@ -65,6 +65,8 @@ export interface Services {
   readonly notices: NoticeService;
   /** Expiry reminders, idle expiry and access-log retention (run by the maintenance timer). */
   readonly controlsJob: ControlsJob;
+  /** The clock every service uses (injected by tests): access-log times must agree with expiry and idle checks. */
+  readonly now: () => number;
   /** SMART App Launch and Backend Services: clients, grants, signing keys, client assertions (src/oauth/). */
   readonly oauth: OAuthServices;
   /** Present when REDIS_URL is set: shared throttling across instances. */
@@ -141,6 +143,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
       else await notices.recordUse({ patientId: a.patientId, subjectId: a.credentialId, kind: 'credential' }, a.ip, async () => (await credentials.get(a.credentialId))?.name);
     }
   });
+  // Whether a token's subject shares sensitive records: a generated credential's choice, or
+  // a SMART grant's consent-page choice — capped by the credential's when the app signs in
+  // with the patient's own credentials (Patient controls; docs/security.md).
+  const includesSensitive = async (subject: string, patientId: string): Promise<boolean> => {
+    if (!isGrantId(subject)) return (await credentials.liveState(subject, patientId))?.includeSensitive ?? false;
+    const grant = await oauth.grants.get(subject);
+    if (!grant?.includeSensitive || grant.patientId !== patientId) return false;
+    return grant.credentialId === null || ((await credentials.liveState(grant.credentialId, patientId))?.includeSensitive ?? false);
+  };
   const redis = config.redisUrl ? openRedis(config.redisUrl, logger) : undefined;
   const authThrottle =
     options.authThrottle ??
@@ -152,7 +163,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       : memoryFailureThrottle());
   const authenticate = withFailureThrottle(
     withAuthCache(
-      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens, undefined, accountServices.credentials), staffBasicStrategy(staff)]),
+      composeAuthenticate([credentialBasicStrategy(accountServices.credentials), bearerStrategy(tokens, undefined, includesSensitive), staffBasicStrategy(staff)]),
       onAccessChange,
       { now: options.now },
     ),
@@ -160,6 +171,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     (reason) => metrics.authFailures.inc({ reason }),
   );
   return {
+    now: options.now ?? Date.now,
     config,
     logger,
     db,

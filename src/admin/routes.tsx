@@ -12,6 +12,7 @@ import { patientRoutes } from './patient-routes.js';
 import { sensitiveRoutes } from './sensitive-routes.js';
 import { AdminLoginPage, AuditPage, SettingsPage } from './views/misc-pages.js';
 import { EDITIONS, type PortalEdition } from '../accounts/settings.js';
+import { limitsForm, parseLimits, readLimitsForm } from './credential-limits.js';
 import type { AuditEvent } from '../audit/audit-log.js';
 
 /** The practice staff UI (/admin): sign-in, patients, settings, audit trail. */
@@ -47,7 +48,38 @@ export async function adminRoutes(app: FastifyInstance, opts: { services: Servic
     const staff = await requireStaff(services, req, reply);
     if (!staff) return reply;
     const s = await settings.get();
-    return sendPage(reply, <SettingsPage csrf={reply.generateCsrf()} who={staff.username} edition={s.edition} practiceName={s.practiceName} saved={Boolean(query(req, 'saved'))} />);
+    return sendPage(
+      reply,
+      <SettingsPage csrf={reply.generateCsrf()} who={staff.username} edition={s.edition} practiceName={s.practiceName} saved={Boolean(query(req, 'saved'))} limits={limitsForm(s)} />,
+    );
+  });
+
+  // Limits on patients' API credentials: validated as a whole (every error at once, nothing
+  // saved unless all are valid), audited with the values before and after.
+  app.post('/settings/credentials', async (req, reply) => {
+    const staff = await requireStaff(services, req, reply);
+    if (!staff) return reply;
+    const form = readLimitsForm(req.body);
+    const parsed = parseLimits(form);
+    const before = await settings.get();
+    if (!parsed.ok) {
+      return sendPage(
+        reply,
+        <SettingsPage csrf={reply.generateCsrf()} who={staff.username} edition={before.edition} practiceName={before.practiceName} limits={form} limitErrors={parsed.errors} />,
+        400,
+      );
+    }
+    const { maxDays, idleDays, retentionDays } = parsed.limits;
+    await settings.setCredentialLimits({ maxDays, idleDays, retentionDays }, staff.id);
+    await services.audit.record({
+      actorKind: 'staff', actorId: staff.id, action: 'settings.change', ip: req.ip,
+      detail: {
+        credentialMaxDaysBefore: before.credentialMaxDays, credentialMaxDays: maxDays,
+        credentialIdleDaysBefore: before.credentialIdleDays, credentialIdleDays: idleDays,
+        accessLogRetentionDaysBefore: before.accessLogRetentionDays, accessLogRetentionDays: retentionDays,
+      },
+    });
+    return reply.redirect('/admin/settings?saved=1', 303);
   });
 
   app.post('/settings', async (req, reply) => {

@@ -48,7 +48,7 @@ export function grantedScope(patientId: string, granted: string, includeSensitiv
 export function bearerStrategy(
   tokens: TokenService,
   systemClientName: (clientId: string) => string = (id) => id,
-  credentials?: Pick<CredentialService, 'liveState'>,
+  includesSensitive: (subject: string, patientId: string) => Promise<boolean> = async () => false,
 ): AuthStrategy {
   return async (_req, header) => {
     if (header.scheme !== 'bearer') return undefined;
@@ -59,14 +59,15 @@ export function bearerStrategy(
       const clientId = owner.credentialId.slice(SYSTEM_SUBJECT_PREFIX.length);
       return { kind: 'system', clientId, clientName: systemClientName(clientId), scope: allScope(systemReadableTypes(owner.scope)), grantedScopes: owner.scope, expiresAt: owner.expiresAt };
     }
-    // Whether sensitive resources are shared is the generated credential's setting, not the
-    // token's; a token that does not come from one (a SMART grant) never includes them.
-    const state = credentials && (await credentials.liveState(owner.credentialId, owner.patientId));
+    // Whether sensitive resources are shared is the subject's setting (the generated
+    // credential's, or the SMART grant's consent-page choice), not the token's: it is read
+    // live, so it cannot outlast a change.
+    const sensitive = await includesSensitive(owner.credentialId, owner.patientId);
     return {
       kind: 'patient',
       patientId: owner.patientId,
       credentialId: owner.credentialId,
-      scope: grantedScope(owner.patientId, owner.scope, state?.includeSensitive ?? false),
+      scope: grantedScope(owner.patientId, owner.scope, sensitive),
       grantedScopes: owner.scope,
       expiresAt: owner.expiresAt,
     };

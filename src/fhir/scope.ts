@@ -1,7 +1,7 @@
 import type { SqlValue } from '../db/db.js';
 import { indexResource } from './search/indexer.js';
 import { normalizeCode } from './search/normalize.js';
-import { isPsychotherapyNote, isSensitive, PSYCHOTHERAPY_NOTE, SENSITIVE_LABELS } from './sensitivity.js';
+import { isPsychotherapyNote, isSensitive, LOINC, PSYCHOTHERAPY_NOTE, PSYCHOTHERAPY_NOTE_TYPES, SENSITIVE_LABELS } from './sensitivity.js';
 import type { SearchRegistry } from './search/types.js';
 
 /**
@@ -218,7 +218,8 @@ function accessRestriction(scope: Scope, alias: string): { sql: string; params: 
 
 /**
  * Sensitivity labels (src/fhir/sensitivity.ts), read from the `_security` token rows the
- * indexer writes with every version: a psychotherapy note is never in a patient scope; with
+ * indexer writes with every version: a psychotherapy note (labelled, or a DocumentReference
+ * typed as one) is never in a patient scope; with
  * `excludeSensitive`, no sensitive resource is. One NOT EXISTS over the resource's own
  * index rows (idx_token_res): a few index entries per candidate row.
  */
@@ -231,8 +232,15 @@ function labelRestriction(scope: PatientScope): { sql: string; params: SqlValue[
     params.push(system, ...codes.map((c) => normalizeCode(c)));
     return `(z.system = ? AND z.code IN (${codes.map(() => '?').join(', ')}))`;
   });
+  // A DocumentReference typed as a psychotherapy note is one without the label too: its
+  // `type` token rows (DocumentReference's `type` search parameter) are read the same way.
+  const noteTypes = Object.keys(PSYCHOTHERAPY_NOTE_TYPES);
+  params.push(LOINC, ...noteTypes.map((c) => normalizeCode(c)));
   return {
-    sql: ` AND NOT EXISTS (SELECT 1 FROM idx_token z WHERE z.res = $ALIAS.seq AND z.param = '_security' AND (${any.join(' OR ')}))`,
+    sql:
+      ` AND NOT EXISTS (SELECT 1 FROM idx_token z WHERE z.res = $ALIAS.seq AND z.param = '_security' AND (${any.join(' OR ')}))` +
+      ` AND NOT ($ALIAS.type = 'DocumentReference' AND EXISTS (SELECT 1 FROM idx_token y WHERE y.res = $ALIAS.seq AND y.param = 'type'` +
+      ` AND y.system = ? AND y.code IN (${noteTypes.map(() => '?').join(', ')})))`,
     params,
   };
 }

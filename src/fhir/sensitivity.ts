@@ -25,6 +25,29 @@ export const SENSITIVE_LABELS: Readonly<Record<string, readonly string[]>> = Obj
 /** The label that makes a resource a psychotherapy note, never shared through the API. */
 export const PSYCHOTHERAPY_NOTE = { system: ACT_CODE, code: 'PSYTHPN' } as const;
 
+export const LOINC = 'http://loinc.org';
+
+/**
+ * A DocumentReference whose `type` carries one of these LOINC document codes is a
+ * psychotherapy note even without the PSYTHPN label. LOINC has no document type named
+ * "Psychotherapy note"; HIPAA defines psychotherapy notes as a mental-health
+ * professional's notes "documenting or analyzing the contents of conversation during a
+ * private counseling session or a group, joint, or family counseling session"
+ * (45 CFR 164.501), so these are the LOINC Document Ontology's counseling notes of the
+ * mental-health domains — individual and group — as listed (code and display) in
+ * http://terminology.hl7.org/ValueSet/v3-LoincDocumentOntologyInternational and R4's
+ * http://hl7.org/fhir/ValueSet/c80-doc-typecodes (DocumentReference.type's binding).
+ * Read from the `type` token index every write fills, like the labels. docs/security.md.
+ */
+export const PSYCHOTHERAPY_NOTE_TYPES: Readonly<Record<string, string>> = Object.freeze({
+  '34864-9': 'Mental health Counseling note',
+  '34865-6': 'Psychiatry Counseling note',
+  '34866-4': 'Psychology Counseling note',
+  '34787-2': 'Mental health Group counseling note',
+  '34790-6': 'Psychiatry Group counseling note',
+  '34793-0': 'Psychology Group counseling note',
+});
+
 /** Plain words for each sensitive code (admin page, docs). */
 export const LABEL_NAMES: Readonly<Record<string, string>> = Object.freeze({
   R: 'Restricted',
@@ -65,6 +88,14 @@ export function isSensitive(resource: Record<string, unknown>): boolean {
   return sensitiveLabels(resource).length > 0;
 }
 
+/** Whether a DocumentReference is typed as a psychotherapy note (PSYCHOTHERAPY_NOTE_TYPES). */
+export function typedAsPsychotherapyNote(resource: Record<string, unknown>): boolean {
+  if (resource.resourceType !== 'DocumentReference') return false;
+  const codings = (resource.type as { coding?: unknown } | undefined)?.coding;
+  return Array.isArray(codings) && codings.some((c: Coding) => c?.system === LOINC && typeof c.code === 'string' && Object.hasOwn(PSYCHOTHERAPY_NOTE_TYPES, c.code));
+}
+
+/** A psychotherapy note: labelled PSYTHPN, or a DocumentReference typed as one. Never shared through the API. */
 export function isPsychotherapyNote(resource: Record<string, unknown>): boolean {
-  return sensitiveLabels(resource).includes(PSYCHOTHERAPY_NOTE.code);
+  return sensitiveLabels(resource).includes(PSYCHOTHERAPY_NOTE.code) || typedAsPsychotherapyNote(resource);
 }

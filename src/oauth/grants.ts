@@ -29,6 +29,8 @@ export interface Grant {
   patientId: string;
   accountId: string;
   scope: string;
+  /** The patient ticked "Include sensitive information" on the consent page (Patient controls). */
+  includeSensitive: boolean;
   createdAt: number;
   lastUsedAt: number | null;
 }
@@ -48,6 +50,7 @@ interface GrantRow {
   patient_id: string;
   account_id: string;
   scope: string;
+  include_sensitive: number;
   created_at: number;
   last_used_at: number | null;
 }
@@ -60,11 +63,12 @@ const toGrant = (r: GrantRow): Grant => ({
   patientId: r.patient_id,
   accountId: r.account_id,
   scope: r.scope,
+  includeSensitive: Boolean(Number(r.include_sensitive)),
   createdAt: Number(r.created_at),
   lastUsedAt: r.last_used_at == null ? null : Number(r.last_used_at),
 });
 
-const GRANT_COLUMNS = 'g.id, g.client_id, g.credential_id, g.client_name, g.patient_id, g.account_id, g.scope, g.created_at, g.last_used_at';
+const GRANT_COLUMNS = 'g.id, g.client_id, g.credential_id, g.client_name, g.patient_id, g.account_id, g.scope, g.include_sensitive, g.created_at, g.last_used_at';
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 export function isGrantId(id: string): boolean {
@@ -101,7 +105,7 @@ export function grantStore(db: Db, hmacKey: Buffer, options: { now?: () => numbe
   }
 
   return {
-    async create(input: { clientId: string; clientName: string; credentialId?: string; patientId: string; accountId: string; scope: string }): Promise<Grant> {
+    async create(input: { clientId: string; clientName: string; credentialId?: string; patientId: string; accountId: string; scope: string; includeSensitive?: boolean }): Promise<Grant> {
       const row: GrantRow = {
         id: `${GRANT_PREFIX}${randomUUID()}`,
         client_id: input.clientId,
@@ -110,12 +114,13 @@ export function grantStore(db: Db, hmacKey: Buffer, options: { now?: () => numbe
         patient_id: input.patientId,
         account_id: input.accountId,
         scope: input.scope,
+        include_sensitive: input.includeSensitive ? 1 : 0,
         created_at: now(),
         last_used_at: null,
       };
       await db.run(
-        'INSERT INTO oauth_grants (id, client_id, credential_id, client_name, patient_id, account_id, scope, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        [row.id, row.client_id, row.credential_id, row.client_name, row.patient_id, row.account_id, row.scope, row.created_at],
+        'INSERT INTO oauth_grants (id, client_id, credential_id, client_name, patient_id, account_id, scope, include_sensitive, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [row.id, row.client_id, row.credential_id, row.client_name, row.patient_id, row.account_id, row.scope, row.include_sensitive, row.created_at],
       );
       return toGrant(row);
     },
@@ -191,6 +196,12 @@ export function grantStore(db: Db, hmacKey: Buffer, options: { now?: () => numbe
     },
 
     get: liveGrant,
+
+    /** One of the patient's grants, live or revoked (its activity page outlives it, like a credential's). */
+    async getForPatient(grantId: string, patientId: string): Promise<(Grant & { revokedAt: number | null }) | undefined> {
+      const row = await db.get<GrantRow & { revoked_at: number | null }>(`SELECT ${GRANT_COLUMNS}, g.revoked_at FROM oauth_grants g WHERE g.id = ? AND g.patient_id = ?`, [grantId, patientId]);
+      return row && { ...toGrant(row), revokedAt: row.revoked_at == null ? null : Number(row.revoked_at) };
+    },
 
     /** Whether a grant still works for that patient (the access-token check; behind the one-second auth cache). */
     async isLive(grantId: string, patientId: string): Promise<boolean> {

@@ -86,7 +86,7 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
           resourceTypes: services.registry.resourceTypes(),
           issuer: config.publicUrl,
           onIssued: (subject, patientId, ip) =>
-            services.accessLog.recordApiAccess({ credentialId: subject, patientId, at: Date.now(), interaction: 'token', resourceType: null, count: 0, ip, status: 200 }),
+            services.accessLog.recordApiAccess({ credentialId: subject, patientId, at: services.now(), interaction: 'token', resourceType: null, count: 0, ip, status: 200 }),
         },
       );
       return noStore(reply).send(response);

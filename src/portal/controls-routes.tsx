@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ActivitySubject } from './views/controls-pages.js';
 import type { Config } from '../config/config.js';
 import type { Services } from '../services.js';
 import { noStore, sendPage } from '../web/render.js';
@@ -18,29 +19,16 @@ export async function portalControlsRoutes(app: FastifyInstance, opts: { service
   const { services, config } = opts;
   const { credentials } = services;
 
-  app.get<{ Params: { id: string } }>('/credentials/:id/activity', async (req, reply) => {
-    const account = await requirePatient(services, req, reply);
-    if (!account) return reply;
-    const credential = await credentials.getForPatient(req.params.id, account.patientId);
-    if (!credential) return reply.redirect('/portal/history#fhir-api-access', 303);
-    const before = Number(query(req, 'before')) || undefined;
-    const { entries, more } = await services.accessLog.forCredential(credential.id, { before, limit: PAGE });
-    const olderHref = more ? `/portal/credentials/${encodeURIComponent(credential.id)}/activity?before=${entries[entries.length - 1].seq}` : undefined;
-    noStore(reply);
-    return sendPage(reply, <ActivityPage csrf={reply.generateCsrf()} who={displayName(account)} credential={credential} entries={entries} olderHref={olderHref} />);
+  // One activity page and CSV per subject — a generated credential or a connected app (a
+  // SMART grant, whose calls the access log records under the grant's id) — from one
+  // implementation: only how the subject is found differs.
+  activityRoutes(app, services, '/credentials', async (id, patientId) => {
+    const c = await credentials.getForPatient(id, patientId);
+    return c && { kind: 'credential', id: c.id, name: c.name, endedAt: c.revokedAt, fileStem: c.key.slice(0, 6) };
   });
-
-  app.get<{ Params: { id: string } }>('/credentials/:id/activity.csv', async (req, reply) => {
-    const account = await requirePatient(services, req, reply);
-    if (!account) return reply;
-    const credential = await credentials.getForPatient(req.params.id, account.patientId);
-    if (!credential) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
-    const { entries } = await services.accessLog.forCredential(credential.id, { limit: 100_000 });
-    let body = csvLine(['time (UTC)', 'address', 'interaction', 'resource type', 'resources returned', 'status']);
-    for (const a of entries) body += csvLine([new Date(a.at).toISOString(), a.ip, a.interaction, a.resourceType, a.count, a.status]);
-    const filename = `activity-${credential.key.slice(0, 6)}.csv`;
-    noStore(reply);
-    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(body);
+  activityRoutes(app, services, '/apps', async (id, patientId) => {
+    const g = await services.oauth.grants.getForPatient(id, patientId);
+    return g && { kind: 'app', id: g.id, name: g.clientName, endedAt: g.revokedAt, fileStem: g.id.slice(2, 8) };
   });
 
   app.get<{ Params: { id: string } }>('/credentials/:id/replace-secret', async (req, reply) => {
@@ -73,5 +61,44 @@ export async function portalControlsRoutes(app: FastifyInstance, opts: { service
     if (!account) return reply;
     await services.notices.dismiss(req.params.id, account.patientId);
     return reply.redirect('/portal/history', 303);
+  });
+}
+
+/**
+ * GET {prefix}/:id/activity (newest first, paged by `before`) and {prefix}/:id/activity.csv
+ * for one kind of subject; `find` returns the signed-in patient's subject, or undefined
+ * (another patient's, or unknown: back to the list, or 404 for the CSV).
+ */
+function activityRoutes(
+  app: FastifyInstance,
+  services: Services,
+  prefix: string,
+  find: (id: string, patientId: string) => Promise<ActivitySubject | undefined>,
+): void {
+  const base = (s: ActivitySubject) => `/portal${prefix}/${encodeURIComponent(s.id)}/activity`;
+
+  app.get<{ Params: { id: string } }>(`${prefix}/:id/activity`, async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    const subject = await find(req.params.id, account.patientId);
+    if (!subject) return reply.redirect('/portal/history#fhir-api-access', 303);
+    const before = Number(query(req, 'before')) || undefined;
+    const { entries, more } = await services.accessLog.forCredential(subject.id, { before, limit: PAGE });
+    const olderHref = more ? `${base(subject)}?before=${entries[entries.length - 1].seq}` : undefined;
+    noStore(reply);
+    return sendPage(reply, <ActivityPage csrf={reply.generateCsrf()} who={displayName(account)} subject={subject} href={base(subject)} entries={entries} olderHref={olderHref} />);
+  });
+
+  app.get<{ Params: { id: string } }>(`${prefix}/:id/activity.csv`, async (req, reply) => {
+    const account = await requirePatient(services, req, reply);
+    if (!account) return reply;
+    const subject = await find(req.params.id, account.patientId);
+    if (!subject) return reply.code(404).type('text/plain; charset=utf-8').send('Not found');
+    const { entries } = await services.accessLog.forCredential(subject.id, { limit: 100_000 });
+    let body = csvLine(['time (UTC)', 'address', 'interaction', 'resource type', 'resources returned', 'status']);
+    for (const a of entries) body += csvLine([new Date(a.at).toISOString(), a.ip, a.interaction, a.resourceType, a.count, a.status]);
+    const filename = `activity-${subject.kind}-${subject.fileStem.replace(/[^A-Za-z0-9-]/g, '')}.csv`;
+    noStore(reply);
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${filename}"`).send(body);
   });
 }

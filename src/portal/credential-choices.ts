@@ -37,10 +37,10 @@ export function fieldValues(body: unknown, name: string): string[] {
 /**
  * The form as submitted (unknown values dropped), for re-display after an error. A form
  * without the sharing fields (the `sharing` marker absent: an older page, a script) gets
- * the defaults, so the seed flow with nothing touched behaves as before.
+ * the defaults — within the practice's cap — so the seed flow with nothing touched behaves as before.
  */
-export function choicesFromForm(body: unknown): SharingChoices {
-  if (fieldValues(body, 'sharing')[0] !== '1') return defaultChoices(null);
+export function choicesFromForm(body: unknown, maxDays: number | null = null): SharingChoices {
+  if (fieldValues(body, 'sharing')[0] !== '1') return defaultChoices(maxDays);
   const known = new Set(DATA_CATEGORIES.map((c) => c.id));
   const expiry = fieldValues(body, 'expiry')[0] ?? 'never';
   return {

@@ -45,8 +45,8 @@ export async function portalHistoryRoutes(app: FastifyInstance, opts: { services
     if (!account) return reply;
     const name = field(req.body, 'name');
     const redirectText = field(req.body, 'redirectUris');
-    const choices = choicesFromForm(req.body);
     const { credentialMaxDays } = await services.portal.settings.get();
+    const choices = choicesFromForm(req.body, credentialMaxDays);
     try {
       const redirectUris = [...new Set(redirectUriLines(redirectText).map(checkRedirectUri))];
       if (redirectUris.length > MAX_REDIRECT_URIS) throw new ClientError(`At most ${MAX_REDIRECT_URIS} redirect URIs.`);

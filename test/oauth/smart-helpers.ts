@@ -51,7 +51,7 @@ export async function launch(
   app: FastifyInstance,
   params: LaunchParams,
   patient: { username: string; password: string },
-  options: { choose?: (items: Array<{ scope: string; checked: boolean }>) => string[]; decision?: 'allow' | 'deny'; client?: PageClient } = {},
+  options: { choose?: (items: Array<{ scope: string; checked: boolean }>) => string[]; decision?: 'allow' | 'deny'; client?: PageClient; sensitive?: boolean } = {},
 ): Promise<{ status: number; location?: URL; body: string; consent?: string; client: PageClient }> {
   const client = options.client ?? new PageClient(app);
   let res = await client.get(authorizeQuery(params));
@@ -73,6 +73,7 @@ export async function launch(
   }
   const decision = new URLSearchParams({ ...hidden, decision: options.decision ?? 'allow' });
   for (const s of chosen) decision.append('grant', s);
+  if (options.sensitive) decision.set('sensitive', 'yes');
   const decided = await client.post('/portal/authorize/decision', decision);
   return { status: decided.statusCode, location: decided.headers.location ? new URL(String(decided.headers.location)) : undefined, body: decided.body, consent, client };
 }

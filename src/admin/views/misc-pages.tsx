@@ -1,4 +1,5 @@
 import type { PortalEdition } from '../../accounts/settings.js';
+import { MAX_DAYS, MIN_CAP_DAYS, type CredentialLimitsForm } from '../credential-limits.js';
 import { AUDIT_ACTIONS, type AuditEvent } from '../../audit/audit-log.js';
 import { Alert, PostForm, SignInForm } from '../../web/components.js';
 import { Layout } from '../../web/layout.js';
@@ -18,7 +19,15 @@ export function AdminLoginPage(props: { csrf: string; error?: string; notice?: s
   );
 }
 
-export function SettingsPage(props: { csrf: string; who: string; edition: PortalEdition; practiceName: string; saved?: boolean }) {
+export function SettingsPage(props: {
+  csrf: string;
+  who: string;
+  edition: PortalEdition;
+  practiceName: string;
+  saved?: boolean;
+  limits: CredentialLimitsForm;
+  limitErrors?: string[];
+}) {
   return (
     <AdminPage title="Settings" csrf={props.csrf} who={props.who} current="settings">
       <h1>Practice settings</h1>
@@ -44,7 +53,61 @@ export function SettingsPage(props: { csrf: string; who: string; edition: Portal
           Save settings
         </button>
       </PostForm>
+      <CredentialLimitsSection csrf={props.csrf} limits={props.limits} errors={props.limitErrors} />
     </AdminPage>
+  );
+}
+
+/** Limits on patients' API credentials (Patient controls): a cap on expiry, idle expiry, activity retention. */
+function CredentialLimitsSection(props: { csrf: string; limits: CredentialLimitsForm; errors?: string[] }) {
+  const errors = props.errors ?? [];
+  const number = (id: string, name: keyof CredentialLimitsForm, label: string, hint: string, min: number, required = false) => (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <p class="hint" id={`${id}-hint`}>
+        {hint}
+      </p>
+      <input
+        id={id}
+        name={name}
+        type="number"
+        inputMode="numeric"
+        min={min}
+        max={MAX_DAYS}
+        step={1}
+        value={props.limits[name]}
+        required={required}
+        data-testid={id}
+        aria-describedby={`${id}-hint`}
+        aria-invalid={errors.length > 0 ? 'true' : undefined}
+      />
+    </div>
+  );
+  return (
+    <section class="card stack" aria-labelledby="credential-limits-heading" data-testid="credential-limits">
+      <h2 id="credential-limits-heading">Patients' API credentials</h2>
+      <p class="hint">
+        Patients choose when the credentials they generate stop working (30 days, 90 days, 1 year or never). These limits apply to every patient; changes are
+        recorded in the audit trail.
+      </p>
+      {errors.length > 0 && (
+        <Alert>
+          <ul data-testid="settings-errors">
+            {errors.map((e) => (
+              <li>{e}</li>
+            ))}
+          </ul>
+        </Alert>
+      )}
+      <PostForm action="/admin/settings/credentials" csrf={props.csrf} class="stack" label="Limits on patients' API credentials">
+        {number('settings-max-days', 'maxDays', 'Longest credential lifetime (days)', `Leave empty to let patients choose "never". At least ${MIN_CAP_DAYS} days; choices longer than this are not offered, and existing credentials keep their expiry.`, MIN_CAP_DAYS)}
+        {number('settings-idle-days', 'idleDays', 'Expire credentials unused for (days)', 'Leave empty to never expire credentials for lack of use. Checked every 10 minutes.', 1)}
+        {number('settings-retention-days', 'retentionDays', 'Keep API activity for (days)', 'How long each call made with a credential or app stays on the patient’s activity page. Six years (2196 days) by default, HIPAA’s retention horizon.', 1, true)}
+        <button type="submit" class="button primary" data-testid="settings-credentials-submit">
+          Save credential limits
+        </button>
+      </PostForm>
+    </section>
   );
 }
 

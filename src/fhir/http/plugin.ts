@@ -66,7 +66,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     services.accessLog.recordApiAccess({
       credentialId: p.credentialId,
       patientId: p.patientId,
-      at: Date.now(),
+      at: services.now(),
       interaction: a?.interaction ?? `error-${reply.statusCode}`,
       // A refused call still names the type asked for (the patient's activity page shows it).
       resourceType: a?.type ?? (request.params as { type?: string } | undefined)?.type?.slice(0, 64) ?? null,

@@ -7,7 +7,8 @@ import { REQUEST_PARAMS, type ValidRequest } from './request.js';
  * The consent page (SPEC "Connected apps"): who asks (the app's name is whatever the
  * practice or the patient typed — rendered escaped like everything here), what it asks
  * for in plain words grouped by data category, one checkbox per grantable item (value =
- * the scope it grants), the offline_access notice, Allow and Deny. Framing is refused by
+ * the scope it grants), "Include sensitive information" (unticked by default, as on the
+ * credential generation form), the offline_access notice, Allow and Deny. Framing is refused by
  * the page headers (frame-ancestors 'none'); the form carries the CSRF token.
  */
 export function ConsentPage(props: { csrf: string; request: ValidRequest; who: string; practice: string; error?: string }) {
@@ -43,6 +44,18 @@ export function ConsentPage(props: { csrf: string; request: ValidRequest; who: s
               })}
             </fieldset>
           ))}
+          <fieldset class="consent-group">
+            <legend>Sensitive information</legend>
+            <div class="check">
+              <input type="checkbox" id="consent-sensitive" name="sensitive" value="yes" data-testid="consent-sensitive" aria-describedby="consent-sensitive-hint" />
+              <label for="consent-sensitive">Include sensitive information</label>
+            </div>
+            <p class="hint" id="consent-sensitive-hint">
+              Records your practice marked as sensitive — mental health, substance use, HIV and sexual health — are left out unless you tick this;
+              psychotherapy notes are never shared through the API.
+              {ownCredential && ' With your own API credentials, only if they include sensitive information too.'}
+            </p>
+          </fieldset>
           {request.offline && (
             <Alert kind="info">
               <span data-testid="consent-offline-notice">

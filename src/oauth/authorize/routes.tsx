@@ -92,6 +92,7 @@ export async function authorizeRoutes(app: FastifyInstance, opts: { services: Se
     }
     const ticked = Array.isArray(body.grant) ? body.grant.filter((g): g is string => typeof g === 'string') : typeof body.grant === 'string' ? [body.grant] : [];
     const scope = grantedScope(request, ticked);
+    const includeSensitive = body.sensitive === 'yes';
     const grant = await services.oauth.grants.create({
       clientId: request.client.clientId,
       clientName: request.client.name,
@@ -99,8 +100,11 @@ export async function authorizeRoutes(app: FastifyInstance, opts: { services: Se
       patientId: account.patientId,
       accountId: account.id,
       scope,
+      includeSensitive,
     });
-    await services.audit.record({ ...audit, action: 'app.authorize', credentialId: grant.id, detail: { client: request.client.clientId, name: request.client.name, scope } });
+    await services.audit.record({
+      ...audit, action: 'app.authorize', credentialId: grant.id, detail: { client: request.client.clientId, name: request.client.name, scope, sensitive: includeSensitive },
+    });
     // The patient is told (banner; e-mail for Premium) that an app was given access (Patient controls).
     await services.notices.credentialCreated({ patientId: account.patientId, subjectId: grant.id, name: request.client.name, kind: 'app' });
     const code = await services.oauth.grants.issueCode(grant, { redirectUri: request.redirectUri, codeChallenge: params.code_challenge, nonce: params.nonce });

@@ -34,6 +34,16 @@ export function ConnectedAppList(props: { apps: ConnectedAppView[]; revokeHref: 
                 {words.identity && `. Knows who ${yours ? 'you are' : 'the patient is'}`}
                 {words.lasting && `. Keeps access until ${yours ? 'you remove' : 'removed'} it here`}
               </div>
+              <div class="meta" data-testid="connected-app-sensitive">
+                {g.includeSensitive ? 'Includes sensitive information' : 'Sensitive information left out'}
+              </div>
+              {yours && (
+                <div class="meta">
+                  <a href={`/portal/apps/${encodeURIComponent(g.id)}/activity`} data-testid="credential-activity">
+                    Activity
+                  </a>
+                </div>
+              )}
             </div>
             <a
               class="icon-button trash"

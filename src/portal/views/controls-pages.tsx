@@ -102,20 +102,37 @@ export function NoticeBanners(props: { csrf: string; notices: Notice[] }) {
   );
 }
 
-/** Every API call made with one credential, newest first, paged; with a CSV download. */
-export function ActivityPage(props: Base & { credential: ApiCredential; entries: Array<ApiAccess & { seq: number }>; olderHref?: string }) {
-  const c = props.credential;
-  const base = `/portal/credentials/${encodeURIComponent(c.id)}/activity`;
+/** Whose calls an activity page lists: a generated credential or a connected app (SMART grant). */
+export interface ActivitySubject {
+  kind: 'credential' | 'app';
+  id: string;
+  /** The credential's or the app's name (typed by the patient or the practice: rendered escaped). */
+  name: string;
+  /** When it was deleted or its access removed; its history is kept. */
+  endedAt: number | null;
+  /** A short, non-secret part of the CSV file name. */
+  fileStem: string;
+}
+
+const ACTIVITY_WORDS = {
+  credential: { intro: 'Every call an app made with these credentials', ended: 'These credentials were deleted', unused: 'These credentials have not been used yet.' },
+  app: { intro: 'Every call this app made to your record', ended: 'You removed this app’s access', unused: 'This app has not used its access yet.' },
+} as const;
+
+/** Every API call made by one credential or connected app, newest first, paged; with a CSV download. */
+export function ActivityPage(props: Base & { subject: ActivitySubject; href: string; entries: Array<ApiAccess & { seq: number }>; olderHref?: string }) {
+  const s = props.subject;
+  const words = ACTIVITY_WORDS[s.kind];
   return (
-    <PortalPage title={`Activity: ${c.name}`} csrf={props.csrf} who={props.who} current="history">
+    <PortalPage title={`Activity: ${s.name}`} csrf={props.csrf} who={props.who} current="history">
       <div class="card">
-        <h1>Activity of “{c.name}”</h1>
+        <h1>Activity of “{s.name}”</h1>
         <p class="muted">
-          Every call an app made with these credentials: when, from which address, what it asked for, how many resources it received and the answer.
-          {c.revokedAt !== null && ` These credentials were deleted ${formatDate(c.revokedAt)}; their history is kept.`}
+          {words.intro}: when, from which address, what it asked for, how many resources it received and the answer.
+          {s.endedAt !== null && ` ${words.ended} ${formatDate(s.endedAt)}; the history is kept.`}
         </p>
         <p>
-          <a class="button" href={`${base}.csv`} data-testid="activity-csv" download>
+          <a class="button" href={`${props.href}.csv`} data-testid="activity-csv" download>
             Download as CSV
           </a>{' '}
           <a class="button" href="/portal/history#fhir-api-access">
@@ -123,7 +140,7 @@ export function ActivityPage(props: Base & { credential: ApiCredential; entries:
           </a>
         </p>
         {props.entries.length === 0 ? (
-          <p class="empty">These credentials have not been used yet.</p>
+          <p class="empty">{words.unused}</p>
         ) : (
           <div class="table-wrap">
             <table data-testid="activity-table">
