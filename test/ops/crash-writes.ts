@@ -92,6 +92,17 @@ async function refuse(res: Response, what: string): Promise<never> {
 
 const idOf = (location: string) => location.split('/')[1];
 
+/**
+ * A 503 (the database did not answer within its bound on a loaded machine: SPEC
+ * Operations) acknowledges nothing; the write may or may not have been stored, which
+ * the checks allow for any write not acknowledged.
+ */
+async function unavailable(res: Response): Promise<boolean> {
+  if (res.status !== 503) return false;
+  await res.arrayBuffer().catch(() => undefined);
+  return true;
+}
+
 export async function transactionWriter(t: Target, w: Writes, name: string): Promise<void> {
   for (let n = 0; !t.stopped(); n++) {
     const rec: TxRecord = { key: `${name}-${n}` };
@@ -107,6 +118,7 @@ export async function transactionWriter(t: Target, w: Writes, name: string): Pro
     };
     const res = await send(t, 'POST', '/fhir', bundle);
     if (!res) return;
+    if (await unavailable(res)) continue;
     if (res.status !== 200) await refuse(res, `transaction ${rec.key}`);
     const json = (await res.json().catch(() => undefined)) as { entry: Array<{ response: { location: string } }> } | undefined;
     if (!json) return; // the body was cut off by the kill: not acknowledged
@@ -120,6 +132,7 @@ export async function putWriter(t: Target, rec: PutRecord, subject: string): Pro
     const value = ++rec.sent;
     const res = await send(t, 'PUT', `/fhir/Observation/${rec.id}`, { ...observation(subject, '8867-4', rec.id, value), id: rec.id });
     if (!res) return;
+    if (await unavailable(res)) continue;
     if (res.status !== 200 && res.status !== 201) await refuse(res, `PUT ${rec.id} (${value})`);
     const version = /^W\/"(\d+)"$/.exec(res.headers.get('etag') ?? '')?.[1];
     if (!version) throw new Error(`PUT ${rec.id}: no ETag`);
@@ -134,6 +147,7 @@ export async function createWriter(t: Target, rec: CreateRecord, name: string, s
     rec.sent.push(key);
     const res = await send(t, 'POST', '/fhir/Observation', observation(subject, '2708-6', key, n));
     if (!res) return;
+    if (await unavailable(res)) continue;
     if (res.status !== 201) await refuse(res, `create ${key}`);
     const location = /\/fhir\/Observation\/([^/]+)\/_history\/1$/.exec(res.headers.get('location') ?? '')?.[1];
     if (!location) throw new Error(`create ${key}: location ${res.headers.get('location')}`);
