@@ -112,6 +112,11 @@ export const SHARED_TYPES: readonly string[] = [
  * The SQL predicate restricting rows of `resources` (under alias `alias`) to the scope.
  * `TRUE`-like for staff. Parameters are positional `?` in the order returned.
  *
+ * Every alias of its own subqueries is `alias` + `_` + a suffix, so it can never shadow
+ * the caller's row: with a fixed `compartment c2`, a chain's row `c2` (search compiler,
+ * second hop) was hidden inside the shared-types branch — PostgreSQL refused the query
+ * (42703) and SQLite resolved `c2.type` outward only because `compartment` has no `type`.
+ *
  * `rowType`, when the caller's SQL already guarantees every row is of that type (a read
  * by type and id, a search of one type), leaves out the branches that cannot apply to
  * it: an Observation is visible only through the compartment, so its predicate is one
@@ -125,9 +130,10 @@ export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { s
     return { sql: `${alias}.type IN (${scope.types.map(() => '?').join(', ')})`, params: [...scope.types] };
   }
   const types = accessRestriction(scope, alias);
+  const [c, f, c2, c3] = ['c', 'f', 'c2', 'c3'].map((n) => `${alias}_${n}`);
   // EXISTS, not IN (SELECT …): a point lookup on compartment's primary key per candidate
   // row, instead of materialising the whole compartment for every query.
-  const compartment = `EXISTS (SELECT 1 FROM compartment c WHERE c.patient = ? AND c.res = ${alias}.seq)`;
+  const compartment = `EXISTS (SELECT 1 FROM compartment ${c} WHERE ${c}.patient = ? AND ${c}.res = ${alias}.seq)`;
   const branches: Array<{ sql: string; params: SqlValue[] }> = [{ sql: compartment, params: [scope.patientId] }];
   const sharedTypes = rowType === undefined ? SHARED_TYPES : SHARED_TYPES.filter((t) => t === rowType);
   if (sharedTypes.length > 0) {
@@ -136,9 +142,9 @@ export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { s
     branches.push({
       sql:
         `(${alias}.type IN (${sharedTypes.map(() => '?').join(', ')}) AND EXISTS (` +
-        `SELECT 1 FROM refs f JOIN compartment c2 ON c2.res = f.res` +
-        ` WHERE f.target_type = ${alias}.type AND f.target_id = ${alias}.id AND c2.patient = ?)` +
-        ` AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = ${alias}.seq))`,
+        `SELECT 1 FROM refs ${f} JOIN compartment ${c2} ON ${c2}.res = ${f}.res` +
+        ` WHERE ${f}.target_type = ${alias}.type AND ${f}.target_id = ${alias}.id AND ${c2}.patient = ?)` +
+        ` AND NOT EXISTS (SELECT 1 FROM compartment ${c3} WHERE ${c3}.res = ${alias}.seq))`,
       params: [...sharedTypes, scope.patientId],
     });
   }
@@ -161,10 +167,12 @@ export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { s
  * patient id, twice.
  */
 function provenanceOfPatient(alias: string): string {
-  const inCompartment = (n: string) =>
-    `SELECT 1 FROM refs f${n} JOIN resources t${n} ON t${n}.type = f${n}.target_type AND t${n}.id = f${n}.target_id` +
-    ` JOIN compartment c${n} ON c${n}.res = t${n}.seq WHERE f${n}.res = ${alias}.seq`;
-  return `EXISTS (${inCompartment('4')} AND c4.patient = ?) AND NOT EXISTS (${inCompartment('5')} AND c5.patient <> ?)`;
+  const inCompartment = (n: string) => {
+    const [f, t, c] = [`${alias}_f${n}`, `${alias}_t${n}`, `${alias}_c${n}`];
+    return `SELECT 1 FROM refs ${f} JOIN resources ${t} ON ${t}.type = ${f}.target_type AND ${t}.id = ${f}.target_id` +
+      ` JOIN compartment ${c} ON ${c}.res = ${t}.seq WHERE ${f}.res = ${alias}.seq AND ${c}.patient`;
+  };
+  return `EXISTS (${inCompartment('4')} = ?) AND NOT EXISTS (${inCompartment('5')} <> ?)`;
 }
 
 /**
@@ -173,11 +181,12 @@ function provenanceOfPatient(alias: string): string {
  * psychotherapy note is hidden from every patient scope). Leading ' AND '.
  */
 function provenanceTargetsShared(scope: PatientScope, alias: string): { sql: string; params: SqlValue[] } {
-  const inner = accessRestriction(scope, 't6');
+  const [x, t] = [`${alias}_x6`, `${alias}_t6`];
+  const inner = accessRestriction(scope, t);
   return {
     sql:
-      ` AND NOT EXISTS (SELECT 1 FROM idx_reference x6 JOIN resources t6 ON t6.type = x6.target_type AND t6.id = x6.target_id` +
-      ` WHERE x6.res = ${alias}.seq AND x6.param = 'target' AND NOT (1=1${inner.sql}))`,
+      ` AND NOT EXISTS (SELECT 1 FROM idx_reference ${x} JOIN resources ${t} ON ${t}.type = ${x}.target_type AND ${t}.id = ${x}.target_id` +
+      ` WHERE ${x}.res = ${alias}.seq AND ${x}.param = 'target' AND NOT (1=1${inner.sql}))`,
     params: inner.params,
   };
 }
@@ -203,13 +212,13 @@ function accessRestriction(scope: Scope, alias: string): { sql: string; params: 
       const bar = token.indexOf('|');
       if (bar < 0) {
         params.push(normalizeCode(token));
-        return 'ct.code = ?';
+        return `${alias}_ct.code = ?`;
       }
       params.push(normalizeCode(token.slice(bar + 1)), token.slice(0, bar));
-      return '(ct.code = ? AND ct.system = ?)';
+      return `(${alias}_ct.code = ? AND ${alias}_ct.system = ?)`;
     });
     sql +=
-      ` AND (${alias}.type <> ? OR EXISTS (SELECT 1 FROM idx_token ct WHERE ct.res = ${alias}.seq AND ct.param = 'category'` +
+      ` AND (${alias}.type <> ? OR EXISTS (SELECT 1 FROM idx_token ${alias}_ct WHERE ${alias}_ct.res = ${alias}.seq AND ${alias}_ct.param = 'category'` +
       ` AND (${match.length > 0 ? match.join(' OR ') : '1=0'})))`;
   }
   const labels = labelRestriction(scope);
@@ -230,7 +239,7 @@ function labelRestriction(scope: PatientScope): { sql: string; params: SqlValue[
   const params: SqlValue[] = [];
   const any = labels.map(([system, codes]) => {
     params.push(system, ...codes.map((c) => normalizeCode(c)));
-    return `(z.system = ? AND z.code IN (${codes.map(() => '?').join(', ')}))`;
+    return `($ALIAS_z.system = ? AND $ALIAS_z.code IN (${codes.map(() => '?').join(', ')}))`;
   });
   // A DocumentReference typed as a psychotherapy note is one without the label too: its
   // `type` token rows (DocumentReference's `type` search parameter) are read the same way.
@@ -238,9 +247,9 @@ function labelRestriction(scope: PatientScope): { sql: string; params: SqlValue[
   params.push(LOINC, ...noteTypes.map((c) => normalizeCode(c)));
   return {
     sql:
-      ` AND NOT EXISTS (SELECT 1 FROM idx_token z WHERE z.res = $ALIAS.seq AND z.param = '_security' AND (${any.join(' OR ')}))` +
-      ` AND NOT ($ALIAS.type = 'DocumentReference' AND EXISTS (SELECT 1 FROM idx_token y WHERE y.res = $ALIAS.seq AND y.param = 'type'` +
-      ` AND y.system = ? AND y.code IN (${noteTypes.map(() => '?').join(', ')})))`,
+      ` AND NOT EXISTS (SELECT 1 FROM idx_token $ALIAS_z WHERE $ALIAS_z.res = $ALIAS.seq AND $ALIAS_z.param = '_security' AND (${any.join(' OR ')}))` +
+      ` AND NOT ($ALIAS.type = 'DocumentReference' AND EXISTS (SELECT 1 FROM idx_token $ALIAS_y WHERE $ALIAS_y.res = $ALIAS.seq AND $ALIAS_y.param = 'type'` +
+      ` AND $ALIAS_y.system = ? AND $ALIAS_y.code IN (${noteTypes.map(() => '?').join(', ')})))`,
     params,
   };
 }
