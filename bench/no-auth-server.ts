@@ -14,7 +14,7 @@ import { createServices } from '../src/services.js';
 const [port, patientId] = process.argv.slice(2);
 const config = loadConfig(process.env, { port: Number(port), demo: false, logLevel: 'warn' });
 const services = await createServices(config);
-const principal: Principal = { kind: 'patient', patientId, credentialId: 'bench-no-auth', scope: patientScope(patientId), grantedScopes: 'patient/*.rs' };
+const principal: Principal = { kind: 'patient', patientId, credentialId: 'bench-no-auth', subjectKind: 'credential', scope: patientScope(patientId), grantedScopes: 'patient/*.rs' };
 const app = await buildApp(config, { ...services, authenticate: async () => principal });
 await app.listen({ port: Number(port), host: '127.0.0.1' });
 process.stdout.write('ready\n');

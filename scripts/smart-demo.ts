@@ -15,12 +15,10 @@
  *   npx chartkey app add "Demo OIDC app" --redirect-uri http://127.0.0.1:18080/oidc-callback --json
  *   npx chartkey app add "Demo browser app" --type public --redirect-uri http://127.0.0.1:18080/callback.html --json
  */
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { createRequire } from 'node:module';
 import * as oidc from 'openid-client';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseArgs } from '../src/cli/args.js';
+import { launchChromium, smartAppServer } from '../test/helpers/smart-app.js';
 
 const { flags } = parseArgs(process.argv.slice(2), ['base', 'username', 'password', 'new-password', 'client-id', 'client-secret', 'public-client-id'], []);
 const need = (name: string) => {
@@ -33,34 +31,10 @@ const user = { username: need('username'), password: need('password') };
 const APP = 'http://127.0.0.1:18080';
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
-const fhirClientJs = readFileSync(createRequire(import.meta.url).resolve('fhirclient/build/fhir-client.js'), 'utf8');
-const page = (script: string) => `<!doctype html><html><body><pre id="out">waiting</pre><script src="/fhir-client.js"></script><script>${script}</script></body></html>`;
-const app = createServer((req, res) => {
-  const url = new URL(req.url ?? '/', APP);
-  if (url.pathname === '/fhir-client.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(fhirClientJs);
-  if (url.pathname === '/launch.html') {
-    return res.writeHead(200, { 'content-type': 'text/html' }).end(
-      page(`FHIR.oauth2.authorize({ clientId: ${JSON.stringify(url.searchParams.get('client_id'))}, scope: 'launch/patient openid fhirUser patient/*.rs', redirectUri: '/callback.html', iss: ${JSON.stringify(`${base}/fhir`)}, pkceMode: 'required' });`),
-    );
-  }
-  if (url.pathname === '/callback.html') {
-    return res.writeHead(200, { 'content-type': 'text/html' }).end(
-      page(`FHIR.oauth2.ready().then(async (client) => {
-        const patient = await client.patient.read();
-        const obs = await client.request('Observation?patient=' + client.patient.id + '&_count=50', { pageLimit: 0, flat: true });
-        document.getElementById('out').textContent = JSON.stringify({ patient: patient.id, name: patient.name?.[0], observations: obs.length, scope: client.state.tokenResponse.scope, fhirUser: client.user.fhirUser });
-      }).catch((e) => { document.getElementById('out').textContent = 'ERROR ' + e.message; });`),
-    );
-  }
-  if (url.pathname === '/oidc-callback') return res.writeHead(200, { 'content-type': 'text/html' }).end('<p>Signed in</p>');
-  return res.writeHead(404).end();
-});
+// The app's pages, shared with test/oauth/real-clients.test.ts.
+const app = smartAppServer(`${base}/fhir`);
 await new Promise<void>((r) => app.listen(18080, '127.0.0.1', () => r()));
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launchChromium();
 
 async function patientAllows(p: Page) {
   await p.waitForSelector('[data-testid="login-username"], [data-testid="consent-allow"]');

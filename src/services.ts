@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Redis } from 'ioredis';
 import { createAccountServices, type PortalServiceOptions, type PortalServices } from './accounts/portal-services.js';
 import { staffService, type StaffService } from './accounts/staff.js';
-import type { ApiAccessLog } from './audit/api-access-log.js';
+import { accessSubjectKind, type ApiAccessLog } from './audit/api-access-log.js';
 import type { AuditLog } from './audit/audit-log.js';
 import { type BulkExports, type BulkOptions, createBulkExports } from './bulk/service.js';
 import { bearerStrategy, credentialBasicStrategy, withFailureThrottle } from './auth/api-auth.js';
@@ -11,6 +11,7 @@ import { composeAuthenticate, staffBasicStrategy } from './auth/authenticate.js'
 import { type FailureThrottle, fallbackFailureThrottle, memoryFailureThrottle, redisFailureThrottle } from './auth/failure-throttle.js';
 import type { CredentialService, VerifiedCredential } from './auth/credentials.js';
 import type { Authenticate } from './auth/principal.js';
+import { subjectKind } from './auth/subject.js';
 import { TOKEN_KEY_PURPOSE, tokenService, type TokenService } from './auth/tokens.js';
 import type { Config } from './config/config.js';
 import type { Db } from './db/db.js';
@@ -24,7 +25,6 @@ import { createStore, type FhirStore } from './fhir/store/store.js';
 import { createWrites, type Writes } from './fhir/write/index.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
-import { isGrantId } from './oauth/grants.js';
 import { createOAuthServices, type OAuthServices } from './oauth/services.js';
 import { controlsJob, type ControlsJob } from './notices/controls-job.js';
 import { noticeService, type NoticeService } from './notices/notices.js';
@@ -138,8 +138,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
   });
   accountServices.accessLog.onWritten(async (batch) => {
     for (const a of batch) {
-      // A subject is a generated credential or a SMART grant (`g-…`): an app the patient connected.
-      if (isGrantId(a.credentialId)) await notices.recordUse({ patientId: a.patientId, subjectId: a.credentialId, kind: 'app' }, a.ip, async () => (await oauth.grants.get(a.credentialId))?.clientName);
+      // A subject is a generated credential or a SMART grant: an app the patient connected.
+      if (accessSubjectKind(a) === 'grant') await notices.recordUse({ patientId: a.patientId, subjectId: a.credentialId, kind: 'app' }, a.ip, async () => (await oauth.grants.get(a.credentialId))?.clientName);
       else await notices.recordUse({ patientId: a.patientId, subjectId: a.credentialId, kind: 'credential' }, a.ip, async () => (await credentials.get(a.credentialId))?.name);
     }
   });
@@ -147,7 +147,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
   // a SMART grant's consent-page choice — capped by the credential's when the app signs in
   // with the patient's own credentials (Patient controls; docs/security.md).
   const includesSensitive = async (subject: string, patientId: string): Promise<boolean> => {
-    if (!isGrantId(subject)) return (await credentials.liveState(subject, patientId))?.includeSensitive ?? false;
+    if (subjectKind(subject) !== 'grant') return (await credentials.liveState(subject, patientId))?.includeSensitive ?? false;
     const grant = await oauth.grants.get(subject);
     if (!grant?.includeSensitive || grant.patientId !== patientId) return false;
     return grant.credentialId === null || ((await credentials.liveState(grant.credentialId, patientId))?.includeSensitive ?? false);

@@ -1,5 +1,5 @@
 import { type Db, findDbError } from '../db/db.js';
-import { isGrantId } from '../oauth/grants.js';
+import { subjectKind, type SubjectKind } from '../auth/subject.js';
 
 /**
  * The API access log (SPEC: "Each API call made with a credential updates its last used
@@ -10,7 +10,10 @@ import { isGrantId } from '../oauth/grants.js';
  * in order, once it answers (retries back off up to 30 s), so an outage loses nothing.
  */
 export interface ApiAccess {
+  /** The subject: a generated credential's id or a SMART grant's. */
   credentialId: string;
+  /** What credentialId names (the principal's subjectKind); absent: read from the id (src/auth/subject.ts). */
+  subjectKind?: SubjectKind;
   patientId: string;
   /** Epoch ms. */
   at: number;
@@ -36,6 +39,11 @@ export interface AccessLogOptions {
   maxPending?: number;
 }
 
+/** What an entry's subject is: as the caller said, else as its id says. */
+export function accessSubjectKind(a: ApiAccess): SubjectKind {
+  return a.subjectKind ?? subjectKind(a.credentialId);
+}
+
 /** Failures worth retrying: the database will answer again. Anything else would fail forever. */
 const TRANSIENT = new Set(['unavailable', 'storage_full', 'serialization_failure']);
 
@@ -52,8 +60,8 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
   const written = new Set<(batch: ApiAccess[]) => Promise<void>>();
 
   const write = async (batch: ApiAccess[]) => {
-    const last = new Map<string, number>();
-    for (const a of batch) last.set(a.credentialId, Math.max(last.get(a.credentialId) ?? 0, a.at));
+    const last = new Map<string, { at: number; kind: SubjectKind }>();
+    for (const a of batch) last.set(a.credentialId, { at: Math.max(last.get(a.credentialId)?.at ?? 0, a.at), kind: accessSubjectKind(a) });
     await db.transaction(async (tx) => {
       // Multi-row INSERTs: one statement per 100 entries instead of one per entry.
       for (let i = 0; i < batch.length; i += 100) {
@@ -66,9 +74,9 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
           ]),
         );
       }
-      for (const [id, at] of last) {
-        // A SMART grant's tokens (subject `g-…`, src/oauth/grants.ts) move the grant's last use: the FHIR API Access list shows it.
-        const table = isGrantId(id) ? 'oauth_grants' : 'api_credentials';
+      for (const [id, { at, kind }] of last) {
+        // A SMART grant's tokens move the grant's last use: the FHIR API Access list shows it.
+        const table = kind === 'grant' ? 'oauth_grants' : 'api_credentials';
         await tx.run(`UPDATE ${table} SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`, [at, id, at]);
       }
     });

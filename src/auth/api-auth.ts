@@ -5,6 +5,7 @@ import { AuthError, type Authenticate } from './principal.js';
 import { allScope, patientScope, withSensitivity, type PatientScope } from '../fhir/scope.js';
 import { systemReadableTypes } from './permissions.js';
 import { DEFAULT_SCOPE, narrowingOf } from './scopes.js';
+import { subjectKind } from './subject.js';
 import { SYSTEM_SUBJECT_PREFIX, type TokenService } from './tokens.js';
 
 const KEY_SHAPE = /^[A-Za-z0-9]{32}$/;
@@ -23,6 +24,7 @@ export function credentialBasicStrategy(credentials: CredentialService): AuthStr
       kind: 'patient',
       patientId: verified.patientId,
       credentialId: verified.credentialId,
+      subjectKind: 'credential',
       scope: grantedScope(verified.patientId, granted, verified.includeSensitive ?? false),
       grantedScopes: granted,
     };
@@ -55,7 +57,8 @@ export function bearerStrategy(
     const owner = await tokens.verify(header.token);
     if (owner === 'expired') throw new AuthError('expired', 'The access token has expired');
     if (!owner) throw new AuthError('invalid', 'The access token is invalid or has been revoked');
-    if (owner.credentialId.startsWith(SYSTEM_SUBJECT_PREFIX)) {
+    const kind = subjectKind(owner.credentialId);
+    if (kind === 'system') {
       const clientId = owner.credentialId.slice(SYSTEM_SUBJECT_PREFIX.length);
       return { kind: 'system', clientId, clientName: systemClientName(clientId), scope: allScope(systemReadableTypes(owner.scope)), grantedScopes: owner.scope, expiresAt: owner.expiresAt };
     }
@@ -67,6 +70,7 @@ export function bearerStrategy(
       kind: 'patient',
       patientId: owner.patientId,
       credentialId: owner.credentialId,
+      subjectKind: kind,
       scope: grantedScope(owner.patientId, owner.scope, sensitive),
       grantedScopes: owner.scope,
       expiresAt: owner.expiresAt,

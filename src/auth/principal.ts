@@ -1,4 +1,5 @@
 import type { Scope } from '../fhir/scope.js';
+import type { PatientSubjectKind } from './subject.js';
 
 /**
  * Who is calling the FHIR API. Every request resolves to a Principal or is refused with
@@ -12,6 +13,8 @@ export type Principal =
       readonly patientId: string;
       /** The generated credential (key) or SMART grant the call was made with. */
       readonly credentialId: string;
+      /** Which of the two credentialId is. */
+      readonly subjectKind: PatientSubjectKind;
       readonly scope: Scope;
       /** SMART scopes granted (space-separated), limiting which resource types may be read. */
       readonly grantedScopes: string;

@@ -1,5 +1,5 @@
 import type { Db, SqlValue } from '../db/db.js';
-import { everythingQueries, patientScope, SHARED_TYPES } from '../fhir/scope.js';
+import { everythingQueries, patientScope, SHARED_TYPES, sharedReachedFrom } from '../fhir/scope.js';
 import type { ExportJob } from './types.js';
 
 export interface ExportRow {
@@ -109,15 +109,11 @@ async function* provenancePages(db: Db, job: ExportJob, patient: string): AsyncG
 async function* sharedPages(db: Db, job: ExportJob): AsyncGenerator<ExportRow[]> {
   const types = job.types ? SHARED_TYPES.filter((t) => job.types!.includes(t)) : SHARED_TYPES;
   if (types.length === 0) return;
-  const f = filters(job, 'r', types);
+  const f = filters(job, 'r');
+  // The patient scope's rule for shared resources (src/fhir/scope.ts), reached from any member.
+  const shared = sharedReachedFrom('r', types, { from: ' CROSS JOIN bulk_job_patients m', where: (c2) => `m.job = ? AND m.patient = ${c2}.patient`, params: [job.id] });
   yield* keyset(db, (after) => ({
-    sql:
-      `SELECT r.seq, r.type, ${content(db, 'r')} FROM resources r WHERE r.seq > ? AND r.deleted = 0${f.sql}` +
-      ' AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)' +
-      // Driven from the references to this resource (CROSS JOIN fixes the order on SQLite).
-      ' AND EXISTS (SELECT 1 FROM refs x CROSS JOIN compartment c CROSS JOIN bulk_job_patients m' +
-      ' WHERE x.target_type = r.type AND x.target_id = r.id AND c.res = x.res AND m.job = ? AND m.patient = c.patient)' +
-      ' ORDER BY r.seq LIMIT ?',
-    params: [after, ...f.params, job.id],
+    sql: `SELECT r.seq, r.type, ${content(db, 'r')} FROM resources r WHERE r.seq > ? AND r.deleted = 0${f.sql} AND ${shared.sql} ORDER BY r.seq LIMIT ?`,
+    params: [after, ...f.params, ...shared.params],
   }));
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolvePatient } from '../accounts/patient-lookup.js';
 import type { Db } from '../db/db.js';
+import { everyPatient } from '../fhir/scope.js';
 import type { FhirStore } from '../fhir/store/store.js';
 import type { Resource } from '../fhir/store/types.js';
 
@@ -47,7 +48,8 @@ export async function createGroup(store: FhirStore, name: string, input: GroupMe
   if (title.length > 200) throw new GroupError('the group name is longer than 200 characters');
   let ids: string[];
   if ('allPatients' in input) {
-    ids = (await store.db.all<{ id: string }>("SELECT id FROM resources WHERE type = 'Patient' AND deleted = 0 ORDER BY seq")).map((r) => r.id);
+    const every = everyPatient();
+    ids = (await store.db.all<{ id: string }>(every.sql, every.params)).map((r) => r.id);
   } else {
     if (input.patients.length === 0) throw new GroupError('name at least one patient, or use --all-patients');
     ids = [];

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Queryable, SqlValue } from '../db/db.js';
+import { everyPatient } from '../fhir/scope.js';
 import type { ExportFile, ExportJob, ExportRequest, JobStatus } from './types.js';
 
 /** Which patients a Patient- or Group-level job covers, fixed at kick-off. */
@@ -59,7 +60,8 @@ export function jobStore(db: Db, options: JobStoreOptions) {
           [id, owner, request.level, request.requestUrl, request.types ? request.types.join(',') : null, request.since ?? null, at, JSON.stringify(request.warnings), at, at + options.ttlMs],
         );
         if (members?.kind === 'all-patients') {
-          await tx.run("INSERT INTO bulk_job_patients (job, patient) SELECT ?, id FROM resources WHERE type = 'Patient' AND deleted = 0", [id]);
+          const every = everyPatient();
+          await tx.run(`INSERT INTO bulk_job_patients (job, patient) SELECT ?, p.id FROM (${every.sql}) p`, [id, ...every.params]);
         } else if (members) {
           const ids = [...new Set(members.patientIds)];
           for (let i = 0; i < ids.length; i += MEMBER_ROWS_PER_INSERT) {

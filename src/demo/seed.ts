@@ -4,10 +4,15 @@ import { generatePatients, generateProviders } from '../generate/index.js';
 import { importBundle } from '../importer/index.js';
 import type { Services } from '../services.js';
 
-/** How big the demo practice is: enough to click through, small enough to seed in a second. */
-const DEMO_SEED = 2026;
-const DEMO_PATIENTS = 5;
-const DEMO_PORTAL_USERS = 3;
+/**
+ * How big the demo practice is: enough to click through, small enough to seed in a second.
+ * The seed is one whose patients include an unlabelled counseling note (a psychotherapy
+ * note by its type, hidden from the patient's apps) for a portal user, so every patient
+ * control can be tried on the demo (test/generate/counseling-notes.test.ts).
+ */
+export const DEMO_SEED = 2038;
+export const DEMO_PATIENTS = 5;
+export const DEMO_PORTAL_USERS = 3;
 
 /**
  * Seeds a demo practice on an empty database (no staff account yet): generated patients,

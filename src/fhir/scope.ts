@@ -95,6 +95,15 @@ export function scopeKey(scope: Scope): string {
   return `patient\0${scope.patientId}\0${types}\0${categories}\0${scope.excludeSensitive ? 's' : ''}`;
 }
 
+/**
+ * Every current patient: the id of each Patient that is not deleted, in `seq` order (the
+ * order they were first stored). What an export of all patients (`/Patient/$export`) and a
+ * Group of all patients (`chartkey group add --all-patients`) are made of, fixed when made.
+ */
+export function everyPatient(): { sql: string; params: SqlValue[] } {
+  return { sql: "SELECT r.id FROM resources r WHERE r.type = 'Patient' AND r.deleted = 0 ORDER BY r.seq", params: [] };
+}
+
 /** Resource types a patient may see when (and only when) their own records reference them. */
 export const SHARED_TYPES: readonly string[] = [
   'Practitioner',
@@ -130,30 +139,53 @@ export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { s
     return { sql: `${alias}.type IN (${scope.types.map(() => '?').join(', ')})`, params: [...scope.types] };
   }
   const types = accessRestriction(scope, alias);
-  const [c, f, c2, c3] = ['c', 'f', 'c2', 'c3'].map((n) => `${alias}_${n}`);
+  const c = `${alias}_c`;
   // EXISTS, not IN (SELECT …): a point lookup on compartment's primary key per candidate
   // row, instead of materialising the whole compartment for every query.
   const compartment = `EXISTS (SELECT 1 FROM compartment ${c} WHERE ${c}.patient = ? AND ${c}.res = ${alias}.seq)`;
   const branches: Array<{ sql: string; params: SqlValue[] }> = [{ sql: compartment, params: [scope.patientId] }];
   const sharedTypes = rowType === undefined ? SHARED_TYPES : SHARED_TYPES.filter((t) => t === rowType);
-  if (sharedTypes.length > 0) {
-    // A shared-type resource that sits in some patient's compartment (a Device with
-    // `patient`) is that patient's, not shared: another patient's reference to it opens nothing.
-    branches.push({
-      sql:
-        `(${alias}.type IN (${sharedTypes.map(() => '?').join(', ')}) AND EXISTS (` +
-        `SELECT 1 FROM refs ${f} JOIN compartment ${c2} ON ${c2}.res = ${f}.res` +
-        ` WHERE ${f}.target_type = ${alias}.type AND ${f}.target_id = ${alias}.id AND ${c2}.patient = ?)` +
-        ` AND NOT EXISTS (SELECT 1 FROM compartment ${c3} WHERE ${c3}.res = ${alias}.seq))`,
-      params: [...sharedTypes, scope.patientId],
-    });
-  }
+  if (sharedTypes.length > 0) branches.push(sharedReachedFrom(alias, sharedTypes, { from: '', where: (c2) => `${c2}.patient = ?`, params: [scope.patientId] }));
   if (rowType === undefined || rowType === 'Provenance') {
     const targets = provenanceTargetsShared(scope, alias);
     branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)}${targets.sql})`, params: [scope.patientId, scope.patientId, ...targets.params] });
   }
   const any = branches.length === 1 ? branches[0].sql : `(${branches.map((b) => b.sql).join(' OR ')})`;
   return { sql: `(${any}${types.sql})`, params: [...branches.flatMap((b) => b.params), ...types.params] };
+}
+
+/**
+ * Whose compartments a shared resource is reached from: a condition on `c2.patient` (the
+ * compartment row of the referencing resource), with any tables it needs joined in `from`
+ * (leading ' CROSS JOIN …'). One patient: `${c2}.patient = ?`; a bulk export's members: their
+ * table. `where` is given the alias of the holder's compartment row: every alias of the
+ * predicate is suffixed to the row's own, so that it never hides an alias of the query it
+ * joins (a chain's `c2`).
+ */
+export interface Holders {
+  readonly from: string;
+  readonly where: (compartmentAlias: string) => string;
+  readonly params: readonly SqlValue[];
+}
+
+/**
+ * Rule (2) above, for one patient or a set of them: a resource of one of `types` that is
+ * referenced by something in a holder's compartment and sits in nobody's compartment (a
+ * shared-type resource in some patient's compartment, a Device with `patient`, is that
+ * patient's, not shared: another patient's reference to it opens nothing). CROSS JOIN fixes
+ * the join order on SQLite (no statistics): from the few references to this resource to
+ * their compartment rows, never from a whole compartment to the references.
+ */
+export function sharedReachedFrom(alias: string, types: readonly string[], holders: Holders): { sql: string; params: SqlValue[] } {
+  const [f, c2, c3] = ['f', 'c2', 'c3'].map((n) => `${alias}_${n}`);
+  return {
+    sql:
+      `(${alias}.type IN (${types.map(() => '?').join(', ')}) AND EXISTS (` +
+      `SELECT 1 FROM refs ${f} CROSS JOIN compartment ${c2}${holders.from}` +
+      ` WHERE ${f}.target_type = ${alias}.type AND ${f}.target_id = ${alias}.id AND ${c2}.res = ${f}.res AND ${holders.where(c2)})` +
+      ` AND NOT EXISTS (SELECT 1 FROM compartment ${c3} WHERE ${c3}.res = ${alias}.seq))`,
+    params: [...types, ...holders.params],
+  };
 }
 
 /**

@@ -18,9 +18,28 @@ export const NOTE_TYPES = {
   lab: ['loinc', '11502-2', 'Laboratory report'],
   pathology: ['loinc', '11526-1', 'Pathology study'],
   ekg: ['loinc', '11524-6', 'EKG study'],
+  // Mental-health counseling notes (LOINC Document Ontology, in R4's c80-doc-typecodes):
+  // psychotherapy notes by their type alone (45 CFR 164.501), see COUNSELING_NOTES.
+  counseling: ['loinc', '34864-9', 'Mental health Counseling note'],
+  groupCounseling: ['loinc', '34787-2', 'Mental health Group counseling note'],
 } as const satisfies Record<string, Code>;
 
 export type NoteType = keyof typeof NOTE_TYPES;
+
+/**
+ * The note types that make a DocumentReference a psychotherapy note without any label
+ * (src/fhir/sensitivity.ts, PSYCHOTHERAPY_NOTE_TYPES): hidden from every patient scope.
+ */
+export const COUNSELING_NOTES = ['counseling', 'groupCounseling'] as const satisfies readonly NoteType[];
+
+const COUNSELING_CODES: ReadonlySet<string> = new Set(COUNSELING_NOTES.map((t) => NOTE_TYPES[t][1]));
+
+/** Whether a generated resource is a DocumentReference typed as a counseling note. */
+export function isCounselingNote(resource: Resource): boolean {
+  if (resource.resourceType !== 'DocumentReference') return false;
+  const codings = (resource.type as { coding?: Array<{ code?: string }> } | undefined)?.coding ?? [];
+  return codings.some((c) => c.code !== undefined && COUNSELING_CODES.has(c.code));
+}
 
 /** DiagnosticReport note categories (LOINC parts). */
 export const REPORT_CATEGORIES = {

@@ -6,6 +6,7 @@
  */
 import type { PatientContext } from './context.js';
 import { cc, coding, profile } from './fhir.js';
+import { isCounselingNote } from './notes.js';
 import type { Resource } from './types.js';
 
 /** Types of the patient compartment that carry Provenance (Medication is shared, not included). */
@@ -25,13 +26,14 @@ export function addProvenance(ctx: PatientContext, recorded: number): void {
     type: { coding: [coding('usCoreProvType', 'transmitter', 'Transmitter')], text: 'Transmitter' },
     who: ctx.dir.practice.ref,
   };
-  const labelled: Resource[] = [];
+  const apart: Resource[] = [];
   for (const type of TARGET_TYPES) {
     const all = ctx.byType.get(type) ?? [];
-    // A resource labelled sensitive gets a Provenance of its own with the same labels: a
-    // Provenance names its targets, so it is hidden exactly when they are (src/generate/sensitive.ts).
-    const list = all.filter((r) => !r.meta?.security);
-    labelled.push(...all.filter((r) => r.meta?.security));
+    // A resource labelled sensitive gets a Provenance of its own with the same labels, and
+    // so does a counseling note (a psychotherapy note by its type, unlabelled): a Provenance
+    // names its targets, so it is hidden exactly when they are (src/generate/sensitive.ts).
+    const list = all.filter((r) => !hiddenWhenShared(r));
+    apart.push(...all.filter(hiddenWhenShared));
     if (!list.length) continue;
     ctx.add('Provenance', 'us-core-provenance', {
       target: list.map((r) => ctx.refTo(r)),
@@ -40,9 +42,9 @@ export function addProvenance(ctx: PatientContext, recorded: number): void {
       agent: [author, transmitter],
     });
   }
-  for (const r of labelled) {
+  for (const r of apart) {
     ctx.add('Provenance', 'us-core-provenance', {
-      meta: { ...profileMeta(), security: r.meta!.security },
+      meta: { ...profileMeta(), ...(r.meta?.security ? { security: r.meta.security } : {}) },
       target: [ctx.refTo(r)],
       recorded: ctx.instant(recorded),
       activity: cc(['v3DataOperation', 'CREATE', 'create']),
@@ -52,3 +54,5 @@ export function addProvenance(ctx: PatientContext, recorded: number): void {
 }
 
 const profileMeta = () => profile('us-core-provenance');
+
+const hiddenWhenShared = (r: Resource): boolean => r.meta?.security !== undefined || isCounselingNote(r);

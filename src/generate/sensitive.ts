@@ -2,8 +2,9 @@
  * Sensitive records (SPEC "Patient controls"; src/fhir/sensitivity.ts): labels a realistic
  * share of the chart in `meta.security` — mental-health problems, their medicines and
  * abnormal depression screenings (PSY), alcohol-use screenings (SUD), behavioural-health
- * therapy notes (PSY) and psychotherapy notes (PSYTHPN, restricted) — so every part of the
- * patient controls can be exercised on generated data. Draws from its own random stream,
+ * therapy notes (PSY) and psychotherapy notes (PSYTHPN, restricted) — and adds unlabelled
+ * mental-health counseling notes, psychotherapy notes by their LOINC type alone — so every
+ * part of the patient controls can be exercised on generated data. Draws from its own random stream,
  * so the rest of the chart is the same as without it, and runs before the Provenance is
  * written: a labelled resource gets its own Provenance carrying the same labels (a
  * Provenance names its targets, so it must not outlive the visibility of what it names).
@@ -71,6 +72,20 @@ export function addSensitiveRecords(ctx: PatientContext, seed: number): void {
     );
     psychotherapy.doc.description = 'Psychotherapy note';
     label(psychotherapy.doc, LABELS.PSYTHPN, LABELS.R);
+  }
+  // A counseling note for about half the patients with a mental-health problem, typed as
+  // one and left unlabelled, as a record from elsewhere may come: a psychotherapy note by
+  // its type alone. Its own stream, so the rest of the chart is the same as without it.
+  const counseling = new Rng(`${seed}/patient/${ctx.index}/counseling`);
+  if (mentalHealth && counseling.chance(0.5)) {
+    const group = counseling.chance(0.25);
+    addNote(
+      ctx, visit, group ? 'groupCounseling' : 'counseling',
+      group
+        ? 'Group counseling session (depression skills group). Participation and themes discussed recorded by the facilitator.'
+        : 'Individual counseling session. Themes discussed, the patient\'s account and the counselor\'s impressions of the session.',
+      ctx.pcp, visit.end + 3 * 3600_000, counseling.uuid(),
+    );
   }
   // An alcohol-use screening (AUDIT-C) for some adults, and patient 0.
   if (ctx.full || rng.chance(0.12)) {

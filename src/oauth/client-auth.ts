@@ -53,7 +53,7 @@ export async function authenticateClient(form: URLSearchParams, authorization: s
   const client = await deps.clients.get(presented.id);
   if (!client) {
     // The same work as a wrong secret, so unknown ids cannot be told apart by timing.
-    if (presented.secret !== undefined) await deps.clients.verifySecret({ clientId: presented.id, type: 'confidential' } as OAuthClient, presented.secret).catch(() => false);
+    if (presented.secret !== undefined) await deps.clients.rejectUnknownClient(presented.id, presented.secret).catch(() => false);
     return fail('Client authentication failed');
   }
   switch (presented.method) {

@@ -103,6 +103,14 @@ export function clientRegistry(db: Db, hmacKey: Buffer, credentials: CredentialS
   const hash = (secret: string) => createHmac('sha256', hmacKey).update(secret, 'utf8').digest();
   const decoy = hash(randomAlphanumeric(32));
 
+  /** A registered client's secret, compared in constant time (with the decoy when there is no row). */
+  const storedSecretMatches = async (clientId: string, secret: string): Promise<boolean> => {
+    const row = await db.get<{ secret_hash: string | null }>('SELECT secret_hash FROM oauth_clients WHERE client_id = ? AND removed_at IS NULL', [clientId]);
+    const presented = hash(secret);
+    const stored = row?.secret_hash ? Buffer.from(row.secret_hash, 'base64') : decoy;
+    return timingSafeEqual(stored, presented) && Boolean(row?.secret_hash);
+  };
+
   const toClient = (r: Row): OAuthClient => ({
     clientId: r.client_id,
     name: r.name,
@@ -205,10 +213,18 @@ export function clientRegistry(db: Db, hmacKey: Buffer, credentials: CredentialS
     async verifySecret(client: OAuthClient, secret: string): Promise<boolean> {
       if (client.type !== 'confidential') return false;
       if (client.credential) return (await credentials.verify(client.clientId, secret))?.credentialId === client.credential.credentialId;
-      const row = await db.get<{ secret_hash: string | null }>('SELECT secret_hash FROM oauth_clients WHERE client_id = ? AND removed_at IS NULL', [client.clientId]);
-      const presented = hash(secret);
-      const stored = row?.secret_hash ? Buffer.from(row.secret_hash, 'base64') : decoy;
-      return timingSafeEqual(stored, presented) && Boolean(row?.secret_hash);
+      return storedSecretMatches(client.clientId, secret);
+    },
+
+    /**
+     * For a client id that names no client: the work of checking a registered client's
+     * secret (the lookup, the keyed hash, the constant-time comparison, against the decoy
+     * when no row is found), so an unknown id cannot be told from a wrong secret by timing.
+     * Always false.
+     */
+    async rejectUnknownClient(clientId: string, secret: string): Promise<false> {
+      await storedSecretMatches(clientId, secret);
+      return false;
     },
 
     /** Whether a system client is still registered (its tokens die with it). */

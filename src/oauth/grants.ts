@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { CredentialChange } from '../auth/credentials.js';
+import { GRANT_PREFIX } from '../auth/subject.js';
 import type { Db } from '../db/db.js';
 
 /**
@@ -18,7 +19,6 @@ import type { Db } from '../db/db.js';
  */
 export const CODE_TTL_MS = 60_000;
 export const REFRESH_TTL_MS = 92 * 24 * 3600 * 1000;
-export const GRANT_PREFIX = 'g-';
 
 export interface Grant {
   id: string;
@@ -70,10 +70,6 @@ const toGrant = (r: GrantRow): Grant => ({
 
 const GRANT_COLUMNS = 'g.id, g.client_id, g.credential_id, g.client_name, g.patient_id, g.account_id, g.scope, g.include_sensitive, g.created_at, g.last_used_at';
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
-
-export function isGrantId(id: string): boolean {
-  return id.startsWith(GRANT_PREFIX);
-}
 
 export function grantStore(db: Db, hmacKey: Buffer, options: { now?: () => number } = {}) {
   const now = options.now ?? Date.now;

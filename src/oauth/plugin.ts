@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { subjectKind } from '../auth/subject.js';
 import { findDbError } from '../db/db.js';
 import type { Services } from '../services.js';
 import { authenticateClient, single } from './client-auth.js';
@@ -86,7 +87,7 @@ export const oauthPlugin: FastifyPluginAsync<{ services: Services }> = async (ap
           resourceTypes: services.registry.resourceTypes(),
           issuer: config.publicUrl,
           onIssued: (subject, patientId, ip) =>
-            services.accessLog.recordApiAccess({ credentialId: subject, patientId, at: services.now(), interaction: 'token', resourceType: null, count: 0, ip, status: 200 }),
+            services.accessLog.recordApiAccess({ credentialId: subject, subjectKind: subjectKind(subject), patientId, at: services.now(), interaction: 'token', resourceType: null, count: 0, ip, status: 200 }),
         },
       );
       return noStore(reply).send(response);

@@ -1,11 +1,12 @@
 import type { CredentialService } from '../auth/credentials.js';
 import type { ServerKeys } from '../auth/server-key.js';
+import { subjectKind } from '../auth/subject.js';
 import { NO_PATIENT, SYSTEM_SUBJECT_PREFIX } from '../auth/tokens.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/db.js';
 import { clientAssertions, type ClientAssertions } from './client-assertion.js';
 import { clientRegistry, type ClientRegistry } from './clients.js';
-import { grantStore, isGrantId, type GrantStore } from './grants.js';
+import { grantStore, type GrantStore } from './grants.js';
 import { signingKeys, type SigningKeys } from './signing-keys.js';
 
 /** The authorization server's state, reached through Services.oauth. */
@@ -32,8 +33,9 @@ export function createOAuthServices(deps: { db: Db; config: Config; credentials:
     keys: signingKeys(db, { encryptionKey: deps.keys.derive('oauth-signing-keys-v1'), now }),
     assertions: clientAssertions(db, { tokenUrl: `${deps.config.publicUrl}/oauth/token`, now }),
     async isLive(subject, patientId, issuedAt) {
-      if (subject.startsWith(SYSTEM_SUBJECT_PREFIX)) return patientId === NO_PATIENT && clients.isLive(subject.slice(SYSTEM_SUBJECT_PREFIX.length));
-      if (isGrantId(subject)) return grants.isLive(subject, patientId);
+      const kind = subjectKind(subject);
+      if (kind === 'system') return patientId === NO_PATIENT && clients.isLive(subject.slice(SYSTEM_SUBJECT_PREFIX.length));
+      if (kind === 'grant') return grants.isLive(subject, patientId);
       return credentials.isLive(subject, patientId, issuedAt);
     },
   };

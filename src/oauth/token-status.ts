@@ -1,8 +1,9 @@
+import { subjectKind } from '../auth/subject.js';
 import { SYSTEM_SUBJECT_PREFIX, TOKEN_PREFIX } from '../auth/tokens.js';
 import type { Services } from '../services.js';
 import type { OAuthClient } from './clients.js';
 import { OAuthError } from './errors.js';
-import { isGrantId, type Grant } from './grants.js';
+import type { Grant } from './grants.js';
 
 /**
  * What an access or refresh token is, for introspection (RFC 7662, SMART 2 "Token
@@ -27,8 +28,9 @@ async function facts(token: string, services: Services): Promise<TokenFacts | un
     const owner = await services.tokens.verify(token);
     if (!owner || owner === 'expired') return undefined;
     const times = { exp: Math.floor(owner.expiresAt / 1000), iat: Math.floor(owner.issuedAt / 1000), kind: 'access' as const };
-    if (owner.credentialId.startsWith(SYSTEM_SUBJECT_PREFIX)) return { clientId: owner.credentialId.slice(SYSTEM_SUBJECT_PREFIX.length), scope: owner.scope, ...times };
-    if (isGrantId(owner.credentialId)) {
+    const kind = subjectKind(owner.credentialId);
+    if (kind === 'system') return { clientId: owner.credentialId.slice(SYSTEM_SUBJECT_PREFIX.length), scope: owner.scope, ...times };
+    if (kind === 'grant') {
       const grant = await oauth.grants.get(owner.credentialId);
       return grant && { clientId: grant.clientId, scope: owner.scope, patientId: grant.patientId, sub: grant.accountId, grant, ...times };
     }

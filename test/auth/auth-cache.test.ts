@@ -76,7 +76,7 @@ describe('client verification trust cache (token endpoint)', () => {
 
 describe('authentication cache (FHIR API)', () => {
   const principal = (expiresAt?: number): Principal => ({
-    kind: 'patient', patientId: 'pat-a', credentialId: 'cred-a', scope: patientScope('pat-a'), grantedScopes: 'patient/*.rs', expiresAt,
+    kind: 'patient', patientId: 'pat-a', credentialId: 'cred-a', subjectKind: 'credential', scope: patientScope('pat-a'), grantedScopes: 'patient/*.rs', expiresAt,
   });
   const req: AuthRequest = { authorization: 'Bearer abc', ip: '127.0.0.1' };
 

@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import * as oidc from 'openid-client';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importFiles } from '../../src/importer/index.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/db.js';
 import { SAMPLE_DATA, syntheaFile } from '../helpers/sample-data.js';
+import { CHROMIUM, launchChromium, smartAppServer } from '../helpers/smart-app.js';
 import { enabledPatient } from '../portal/harness.js';
 
 /**
@@ -20,11 +20,9 @@ import { enabledPatient } from '../portal/harness.js';
  *   served by this test: discovery, authorize with PKCE, token exchange and FHIR calls
  *   from the browser (so CORS is exercised for real).
  */
-const CHROMIUM = '/usr/bin/chromium';
 const FILE = 'Kermit_Trantow_f1a650a5-737e-4fd7-828e-03c3348b9524.json';
 const PATIENT_ID = '1f456f0a-acb1-4728-82af-01ca57083c7b';
 const USER = { username: 'kermit', password: 'correct horse battery' };
-const fhirClientJs = readFileSync(createRequire(import.meta.url).resolve('fhirclient/build/fhir-client.js'), 'utf8');
 
 type Json = Record<string, any>;
 
@@ -44,35 +42,10 @@ describe.runIf(SAMPLE_DATA && existsSync(CHROMIUM)).each(await backends())('real
     await importFiles(t.services.store, [syntheaFile(FILE)]);
     await enabledPatient(t.services, PATIENT_ID, USER.username, USER.password);
     // The third-party app: another origin, serving fhirclient's launch and redirect pages.
-    appServer = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://app');
-      if (url.pathname === '/fhir-client.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(fhirClientJs);
-      const page = (script: string) => `<!doctype html><html><body><pre id="out">waiting</pre><script src="/fhir-client.js"></script><script>${script}</script></body></html>`;
-      if (url.pathname === '/launch.html') {
-        const clientId = url.searchParams.get('client_id');
-        return res.writeHead(200, { 'content-type': 'text/html' }).end(
-          page(`FHIR.oauth2.authorize({ clientId: ${JSON.stringify(clientId)}, scope: 'launch/patient openid fhirUser patient/*.rs', redirectUri: '/callback.html', iss: ${JSON.stringify(`${base}/fhir`)}, pkceMode: 'required' });`),
-        );
-      }
-      if (url.pathname === '/callback.html') {
-        return res.writeHead(200, { 'content-type': 'text/html' }).end(
-          page(`FHIR.oauth2.ready().then(async (client) => {
-            const patient = await client.patient.read();
-            const obs = await client.request('Observation?patient=' + client.patient.id + '&_count=20', { pageLimit: 0, flat: true });
-            document.getElementById('out').textContent = JSON.stringify({ patient: patient.id, observations: obs.length, scope: client.state.tokenResponse.scope, user: client.user.fhirUser });
-          }).catch((e) => { document.getElementById('out').textContent = 'ERROR ' + e.message; });`),
-        );
-      }
-      if (url.pathname === '/oidc-callback') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><p>Signed in</p>');
-      return res.writeHead(404).end();
-    });
+    appServer = smartAppServer(`${base}/fhir`);
     await new Promise<void>((r) => appServer.listen(0, '127.0.0.1', () => r()));
     appOrigin = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -154,6 +127,6 @@ describe.runIf(SAMPLE_DATA && existsSync(CHROMIUM)).each(await backends())('real
     const result = JSON.parse(out);
     expect(result.patient).toBe(PATIENT_ID);
     expect(result.observations).toBe(expectedObservations);
-    expect(result.user).toBe(`Patient/${PATIENT_ID}`);
+    expect(result.fhirUser).toBe(`Patient/${PATIENT_ID}`);
   });
 });

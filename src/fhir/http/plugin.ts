@@ -65,6 +65,7 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     const a = request.fhirAccess;
     services.accessLog.recordApiAccess({
       credentialId: p.credentialId,
+      subjectKind: p.subjectKind,
       patientId: p.patientId,
       at: services.now(),
       interaction: a?.interaction ?? `error-${reply.statusCode}`,
