@@ -62,6 +62,9 @@ interface Minute {
   cpuMs: number;
   load1: number;
   shed: number;
+  /** V8 heap in use and memory outside it (Buffers, SQLite's and argon2's allocations show in RSS only), MiB, from /metrics at the minute's end. */
+  heapMiB?: number;
+  externalMiB?: number;
 }
 
 const minutesData: Minute[] = [];
@@ -323,7 +326,11 @@ async function soak(w: World, rate: number, serverPid: number): Promise<void> {
         cpu0 = cpu;
         m.load1 = loadavg()[0];
         m.rss.push(rssMiB(serverPid));
-        log(`  ${line(shown + 1, m)}\n`);
+        const closing = shown;
+        void heap().then((h) => {
+          Object.assign(m, h);
+          log(`  ${line(closing + 1, m)}\n`);
+        });
         shown++;
       }
       if (elapsed >= minutes * 60_000) {
@@ -349,6 +356,17 @@ async function soak(w: World, rate: number, serverPid: number): Promise<void> {
   while (inFlight > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
 
+/** The server's V8 heap in use and external memory (prom-client's default metrics). */
+async function heap(): Promise<{ heapMiB?: number; externalMiB?: number }> {
+  try {
+    const text = (await request('metrics', 200, 'GET', '/metrics', {})).body;
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]) / 1024 / 1024;
+    return { heapMiB: metric('nodejs_heap_size_used_bytes'), externalMiB: metric('nodejs_external_memory_bytes') };
+  } catch {
+    return {};
+  }
+}
+
 // ---------------------------------------------------------------- report
 
 const pct = (xs: number[], p: number) => {
@@ -360,7 +378,8 @@ const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(xs.lengt
 const fmt = (ms: number) => (ms >= 10 ? Math.round(ms).toString() : ms.toFixed(1));
 
 function line(n: number, m: Minute): string {
-  return `| ${n} | ${m.requests} | ${m.errors} | ${m.shed} | ${fmt(pct(m.latencies, 50))} | ${fmt(pct(m.latencies, 99))} | ${mean(m.rss).toFixed(1)} | ${(m.cpuMs / 600).toFixed(0)} % | ${m.load1.toFixed(2)} |`;
+  const mib = (x?: number) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
+  return `| ${n} | ${m.requests} | ${m.errors} | ${m.shed} | ${fmt(pct(m.latencies, 50))} | ${fmt(pct(m.latencies, 99))} | ${mean(m.rss).toFixed(1)} | ${mib(m.heapMiB)} / ${mib(m.externalMiB)} | ${(m.cpuMs / 600).toFixed(0)} % | ${m.load1.toFixed(2)} |`;
 }
 
 function stepTable(steps: Map<string, number[]>): string {
@@ -453,14 +472,14 @@ async function main() {
     }
     const rate = fixedRate ?? peak! * LOAD_SHARE;
     log(`soak: ${rate.toFixed(1)} operations/s for ${minutes} min (load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
-    log('| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | server CPU | load 1 min |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n');
+    log('| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU | load 1 min |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n');
     await soak(w, rate, server.proc.pid!);
     const v = verdict();
     const table = [
       `\nsoak on ${db}, commit ${commit}, ${new Date().toISOString()}: ${patients} patients, ${w.apps.length} apps, ${portalUsers.length} portal users; ` +
         `${rate.toFixed(1)} operations/s${peak ? ` = ${Math.round(LOAD_SHARE * 100)} % of the measured peak ${peak.toFixed(1)} (server CPU ${calibrationCpu?.toFixed(0)} % during the burst)` : ' (--rate)'}`,
-      '| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | server CPU | load 1 min |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU | load 1 min |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...minutesData.map((m, i) => line(i + 1, m)),
       '',
       `errors: ${v.errors}${v.errors ? ` — ${[...errorKinds].map(([k, n]) => `${k} ×${n}`).join('; ')}` : ''} → ${v.pass.errors ? 'PASS' : 'FAIL'}`,
@@ -474,7 +493,7 @@ async function main() {
     process.stdout.write(table.join('\n') + '\n');
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `soak-${db}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), rssMiB: mean(m.rss), cpuMs: m.cpuMs, load1: m.load1 }));
+    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, cpuMs: m.cpuMs, load1: m.load1 }));
     writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, rate, minutes: perMinute, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
     log(`results written to ${file}\n`);
   } finally {
