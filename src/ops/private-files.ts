@@ -19,9 +19,26 @@ export interface Tightened {
 
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
 
-/** Creates the folder 0700 (with any missing parents, each 0700); an existing one open to group or others is narrowed to 0700. */
+/** A data directory that is not ChartKey's to narrow: refused at start rather than chmod'ed. */
+export class SharedDirError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`the data directory ${path} ${reason}: set CHARTKEY_DATA_DIR to a folder of ChartKey's own (docs/operations.md, "File permissions")`);
+    this.name = 'SharedDirError';
+  }
+}
+
+/**
+ * Creates the folder 0700 (with any missing parents, each 0700); an existing one open to
+ * group or others is narrowed to 0700 — unless it is a shared folder (sticky bit, like
+ * /tmp) or another user's, which is refused: narrowing it would break everyone else's use.
+ */
 export function privateDir(path: string): Tightened | undefined {
   mkdirSync(path, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const st = statSync(path);
+  if ((st.mode & 0o077) !== 0) {
+    if ((st.mode & 0o1000) !== 0) throw new SharedDirError(path, 'is shared by every user (sticky bit, like /tmp)');
+    if (process.getuid && st.uid !== process.getuid()) throw new SharedDirError(path, `belongs to another user (uid ${st.uid})`);
+  }
   return narrow(path, PRIVATE_DIR_MODE);
 }
 

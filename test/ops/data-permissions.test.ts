@@ -66,6 +66,17 @@ describe('data directory permissions', () => {
     ]);
   }, 60_000);
 
+  it('refuses to start on a shared folder (sticky bit, like /tmp) rather than narrowing it for everyone', async () => {
+    const shared = join(root, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const server = spawnChartkey(['serve', '--port', '0', '--host', '127.0.0.1'], { CHARTKEY_DATA_DIR: shared });
+    expect(await server.exited).toBe(1);
+    expect(server.stderr()).toContain(`the data directory ${shared} is shared by every user (sticky bit, like /tmp)`);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    expect(readdirSync(shared)).toEqual([]);
+  }, 60_000);
+
   it('writes outbox mail 0600 in a 0700 folder', async () => {
     const dataDir = join(root, 'mail');
     const mailer = createMailer({ dataDir, logger: createLogger('silent') });
