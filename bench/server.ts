@@ -4,7 +4,7 @@
  * it, and a wait until it answers.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -56,6 +56,8 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Extra node flags (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** Append the server's log (stdout) to this file instead of dropping it. */
+  logFile?: string;
 }
 
 export interface Server {
@@ -85,7 +87,7 @@ export async function startServer(options: ServerOptions): Promise<Server> {
       PUBLIC_URL: base,
       ...options.env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', options.logFile ? openSync(options.logFile, 'a') : 'ignore', 'inherit'],
   });
   try {
     await waitFor(`${base}/readyz`);

@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from '../src/cli/args.js';
 import { loadConfig } from '../src/config/config.js';
 import { createServices } from '../src/services.js';
-import { cpuMillis, rssMiB } from './proc.js';
+import { cpuMillis as procCpu, rssMiB as procRss } from './proc.js';
 import { benchPort, createBenchDatabase, startServer } from './server.js';
 import { type BenchData, loadBenchData } from './setup.js';
 import { SYNC_TYPES } from './sync-types.js';
@@ -85,6 +85,22 @@ function bucket(): Minute | undefined {
   while (minutesData.length <= i) minutesData.push({ requests: 0, errors: 0, latencies: [], rss: [], cpuMs: 0, load1: 0, shed: 0 });
   return minutesData[i];
 }
+
+/** /proc readings that survive the server's end (NaN then): the run stops and reports instead of crashing. */
+const cpuMillis = (pid: number) => {
+  try {
+    return procCpu(pid);
+  } catch {
+    return NaN;
+  }
+};
+const rssMiB = (pid: number) => {
+  try {
+    return procRss(pid);
+  } catch {
+    return NaN;
+  }
+};
 
 // ---------------------------------------------------------------- HTTP
 
@@ -296,7 +312,7 @@ async function calibrate(w: World, seconds: number): Promise<number> {
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: connections }, async () => {
-      while (performance.now() < until) {
+      while (performance.now() < until && !serverExit) {
         await runOp(w);
         calibration.ops++;
       }
@@ -333,7 +349,7 @@ async function soak(w: World, rate: number, serverPid: number): Promise<void> {
         });
         shown++;
       }
-      if (elapsed >= minutes * 60_000) {
+      if (elapsed >= minutes * 60_000 || serverExit) {
         clearInterval(tick);
         clearInterval(rssTimer);
         resolve();
@@ -436,6 +452,10 @@ async function preparePortalUsers(databaseUrl: string, patientIds: string[]): Pr
   }
 }
 
+/** Set when the server ends before the run does. */
+let serverExit: string | undefined;
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+
 async function main() {
   await run(process.execPath, ['scripts/build.mjs']);
   const commit = await run('git', ['rev-parse', '--short', 'HEAD']).then((r) => r.stdout.trim(), () => undefined);
@@ -451,7 +471,14 @@ async function main() {
     const data: BenchData = await loadBenchData(database.url, { patients, log, syncPatients: appCount });
     const portalUsers = await preparePortalUsers(database.url, data.syncApps.slice(0, portalUserCount).map((a) => a.patientId));
     freeUsers.push(...portalUsers);
-    server = await startServer({ databaseUrl: database.url, port: benchPort(), env: { CHARTKEY_DATA_DIR: join(database.tmp, 'data') } });
+    mkdirSync(outDir, { recursive: true });
+    const serverLog = join(outDir, `soak-${db}-${stamp}-server.log`);
+    server = await startServer({ databaseUrl: database.url, port: benchPort(), env: { CHARTKEY_DATA_DIR: join(database.tmp, 'data') }, logFile: serverLog });
+    // The server must outlive the run: if it ends (a crash, or a signal from outside), say how and when, and stop.
+    server.proc.on('exit', (code, signal) => {
+      serverExit = `the server (pid ${server?.proc.pid}) exited during the ${phase} (code ${code}, signal ${signal}) at ${new Date().toISOString()}; its log: ${serverLog}`;
+      log(`\n${serverExit}\n`);
+    });
     base = new URL(server.base);
     const w: World = {
       apps: data.syncApps.map((a) => ({ patientId: a.patientId, basic: `Basic ${Buffer.from(`${a.key}:${a.secret}`).toString('base64')}` })),
@@ -470,6 +497,7 @@ async function main() {
       if (calibration.errors > 0) log('  calibration errors (listed above) — the soak goes on; they are not counted in its table\n');
       errorKinds.clear();
     }
+    if (serverExit) throw new Error(serverExit);
     const rate = fixedRate ?? peak! * LOAD_SHARE;
     log(`soak: ${rate.toFixed(1)} operations/s for ${minutes} min (load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
     log('| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU | load 1 min |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n');
@@ -490,11 +518,11 @@ async function main() {
       '',
       `shed (not started: ${connections * 8} operations already in flight, or no portal user free): ${v.shed}`,
     ];
+    if (serverExit) table.push(`ABORTED: ${serverExit}`);
     process.stdout.write(table.join('\n') + '\n');
-    mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `soak-${db}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const file = join(outDir, `soak-${db}-${stamp}.json`);
     const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, cpuMs: m.cpuMs, load1: m.load1 }));
-    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, rate, minutes: perMinute, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
+    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, rate, minutes: perMinute, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
     log(`results written to ${file}\n`);
   } finally {
     stop();
