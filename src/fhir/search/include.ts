@@ -55,7 +55,7 @@ export async function resolveIncludes(db: Queryable, query: SearchQuery, scope: 
 
 /** Resources that `sources` reference through `spec.param`. */
 function forward(db: Queryable, spec: IncludeSpec, sources: FoundRow[], scope: Scope): Promise<FoundRow[]> {
-  const s = scopePredicate(scope, 'r');
+  const s = scopePredicate(scope, 'r', undefined, db.dialect);
   // The sources' type is implied by x.res; leaving x.type out keeps SQLite on idx_reference_res.
   const params: SqlValue[] = [];
   let cond = '';
@@ -76,7 +76,7 @@ function forward(db: Queryable, spec: IncludeSpec, sources: FoundRow[], scope: S
 
 /** Resources of `spec.sourceType` that reference `targets` (all of `type`) through `spec.param`. */
 function reverse(db: Queryable, spec: IncludeSpec, type: string, targets: FoundRow[], scope: Scope): Promise<FoundRow[]> {
-  const s = scopePredicate(scope, 'r');
+  const s = scopePredicate(scope, 'r', undefined, db.dialect);
   const params: SqlValue[] = [spec.sourceType];
   let cond = '';
   if (spec.param !== '*') {

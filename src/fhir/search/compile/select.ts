@@ -20,7 +20,7 @@ import type { Sql } from './sql.js';
  */
 export function baseWhere(query: SearchQuery, scope: Scope, dialect: Dialect = 'sqlite'): Sql {
   // Every row is of the searched type (an index clause or r.type = ? ensures it).
-  const s = scopePredicate(scope, 'r', query.resourceType);
+  const s = scopePredicate(scope, 'r', query.resourceType, dialect);
   const clauses = [...query.clauses].sort((a, b) => selectivity(a) - selectivity(b));
   const c = compileClauses(clauses, { type: query.resourceType, alias: 'r', scope, depth: 0, dialect });
   const typed = clauses.length > 0 && selectivity(clauses[0]) < UNSELECTIVE;
