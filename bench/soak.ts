@@ -525,6 +525,7 @@ async function main() {
     writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, rate, minutes: perMinute, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
     log(`results written to ${file}\n`);
   } finally {
+    server?.proc.removeAllListeners('exit');
     stop();
     await new Promise((r) => setTimeout(r, 1000));
     await database.drop();
