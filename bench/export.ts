@@ -6,10 +6,10 @@
  *
  *   node --import tsx bench/export.ts DATABASE_URL      (after `npm run build` or scripts/build.mjs)
  */
-import { spawn } from 'node:child_process';
 import { loadConfig } from '../src/config/config.js';
 import { createServices } from '../src/services.js';
 import { peakRssMiB } from './proc.js';
+import { benchPort, startServer } from './server.js';
 
 export interface ExportMeasure {
   resources: number;
@@ -32,14 +32,8 @@ export async function benchExport(databaseUrl: string, log: (s: string) => void 
   } finally {
     await services.close();
   }
-  const port = 40000 + Math.floor(Math.random() * 10000);
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['--max-semi-space-size=4', 'dist/main.js', 'serve'], {
-    env: { MALLOC_ARENA_MAX: '2', ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, CHARTKEY_DEMO: '0', LOG_LEVEL: 'warn', PUBLIC_URL: base },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const { proc: server, base } = await startServer({ databaseUrl, port: benchPort() });
   try {
-    await waitFor(`${base}/readyz`);
     const auth = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
     const started = performance.now();
     const kick = await fetch(`${base}/fhir/$export`, { headers: { authorization: auth, accept: 'application/fhir+json', prefer: 'respond-async' } });
@@ -87,19 +81,6 @@ export async function benchExport(databaseUrl: string, log: (s: string) => void 
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-async function waitFor(url: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(url)).status < 500) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

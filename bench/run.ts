@@ -38,8 +38,7 @@
  * 10,000-patient database generated with the same seed (the first is a prefix of the second).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -50,9 +49,9 @@ import { loadBenchData, type BenchData } from './setup.js';
 import { benchCodeExchange, prepareSmart } from './smart.js';
 import { benchExport, type ExportMeasure } from './export.js';
 import { patientTransaction, WRITE_BUNDLE_ENTRIES } from './write-bundle.js';
+import { benchPort, createBenchDatabase, PG_ADMIN, type Server, startServer as startBenchServer, waitFor } from './server.js';
 
 const run = promisify(execFile);
-const PG_ADMIN = process.env.CHARTKEY_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Case {
   name: string;
@@ -138,20 +137,11 @@ async function main() {
 type DbCpu = () => Promise<Map<number, number>>;
 
 async function benchOne(db: 'sqlite' | 'postgres') {
-  const tmp = mkdtempSync(join(tmpdir(), 'chartkey-bench-'));
-  let databaseUrl = `sqlite:${join(tmp, 'bench.sqlite')}`;
-  let pgName = `chartkey_bench_${process.pid}`;
-  if (existingDb) {
-    databaseUrl = existingDb;
-    pgName = decodeURIComponent(new URL(existingDb.replace(/^postgres(ql)?:/, 'http:')).pathname.slice(1));
-  } else if (db === 'postgres') {
-    const admin = new pg.Client({ connectionString: PG_ADMIN });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${pgName}`);
-    await admin.query(`CREATE DATABASE ${pgName}`);
-    await admin.end();
-    databaseUrl = PG_ADMIN.replace(/\/[^/]*$/, `/${pgName}`);
-  }
+  // A fresh database (and the temporary folder for the recordings), or the one --db-url names, left in place.
+  const fresh = await createBenchDatabase(existingDb ? 'sqlite' : db);
+  const tmp = fresh.tmp;
+  const databaseUrl = existingDb ?? fresh.url;
+  const pgName = existingDb ? decodeURIComponent(new URL(existingDb.replace(/^postgres(ql)?:/, 'http:')).pathname.slice(1)) : fresh.pgName;
   const children: ChildProcess[] = started;
   let admin: pg.Client | undefined;
   try {
@@ -182,7 +172,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
       };
     }
     // Below the kernel's ephemeral range (32768+): a port the load generator's own connections hold cannot be taken.
-    let port = 10000 + Math.floor(Math.random() * 20000);
+    let port = benchPort();
     const nextPort = () => port++;
     const peakRss: number[] = [];
     const servers = new Map<Mode, Server>();
@@ -261,46 +251,15 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     for (const child of children) child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, profileDir ? 3000 : 500));
     await admin?.end();
-    rmSync(tmp, { recursive: true, force: true });
-    if (db === 'postgres' && !existingDb) {
-      const client = new pg.Client({ connectionString: PG_ADMIN });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${pgName} WITH (FORCE)`);
-      await client.end();
-    }
+    await fresh.drop();
   }
 }
 
-interface Server {
-  proc: ChildProcess;
-  base: string;
-}
-
 async function startServer(mode: Mode, databaseUrl: string, port: number, children: ChildProcess[]): Promise<Server> {
-  const base = `http://127.0.0.1:${port}`;
-  // The same V8 flags as `npm start` (package.json): a 4 MiB young generation keeps the
-  // server's resident memory near 150 MiB under load at no measurable cost in throughput.
-  const nodeFlags = ['--max-semi-space-size=4', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, mode)}`] : [])];
-  // The server runs as `npm start` runs it: the built bundle (see scripts/build.mjs).
-  const proc = spawn(process.execPath, [...nodeFlags, 'dist/main.js', 'serve'], {
-    // MALLOC_ARENA_MAX=2 as in `npm start`: glibc's per-thread malloc arenas (V8's GC
-    // threads allocate too) otherwise hold ~20 MiB of freed memory under load.
-    env: {
-      MALLOC_ARENA_MAX: '2',
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      CHARTKEY_DEMO: '0',
-      LOG_LEVEL: 'warn',
-      PUBLIC_URL: base,
-      ...(mode === 'cold' ? { CHARTKEY_CACHE_MB: '0' } : {}),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.push(proc);
-  await waitFor(`${base}/readyz`);
-  return { proc, base };
+  const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, mode)}`] : [];
+  const server = await startBenchServer({ databaseUrl, port, nodeFlags, env: mode === 'cold' ? { CHARTKEY_CACHE_MB: '0' } : {} });
+  children.push(server.proc);
+  return server;
 }
 
 async function buildCases(base: string, d: BenchData): Promise<Case[]> {
@@ -569,19 +528,5 @@ function printTable(
 
 const fmt = (ms: number) => (ms >= 10 ? Math.round(ms).toString() : ms.toFixed(1));
 const cpuText = (server: number, dbMs: number, db: string) => (db === 'postgres' ? `${server.toFixed(3)} + ${dbMs.toFixed(3)}` : server.toFixed(3));
-
-async function waitFor(url: string, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > until) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 await main();

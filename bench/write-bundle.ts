@@ -4,7 +4,34 @@
  * linked by `urn:uuid:` references — sent to POST /fhir as a `transaction` by staff.
  * Every request stores 20 new resources (POST: the server assigns the ids).
  */
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '../src/fhir/store/types.js';
+
 export const WRITE_BUNDLE_ENTRIES = 20;
+
+/** Two new vital-sign Observations (heart rate, body weight) for an existing patient, as the practice's systems post them; `n` varies the values. */
+export function vitalSigns(patientId: string, n: number): Resource[] {
+  const now = new Date().toISOString();
+  const vital = (code: string, display: string, value: number, unit: string) => ({
+    resourceType: 'Observation',
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }],
+    code: { coding: [{ system: 'http://loinc.org', code, display }], text: display },
+    subject: { reference: `Patient/${patientId}` },
+    effectiveDateTime: now,
+    valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
+  });
+  return [vital('8867-4', 'Heart rate', 60 + (n % 40), '/min'), vital('29463-7', 'Body weight', 50 + (n % 50), 'kg')];
+}
+
+/** A transaction Bundle creating `resources` (POST each; the server assigns the ids). */
+export function transactionOf(resources: Resource[]): Record<string, unknown> {
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: resources.map((resource) => ({ fullUrl: `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: resource.resourceType } })),
+  };
+}
 
 export function patientTransaction(): string {
   const urn = (n: number) => `urn:uuid:00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;

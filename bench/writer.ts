@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../src/config/config.js';
 import { createServices, type Services } from '../src/services.js';
+import { transactionOf, vitalSigns } from './write-bundle.js';
 
 interface Options {
   base: string;
@@ -32,20 +33,6 @@ let failed = 0;
 let inFlight = 0;
 const latencies: number[] = [];
 let n = 0;
-
-function observations(patientId: string) {
-  const now = new Date().toISOString();
-  const vital = (code: string, display: string, value: number, unit: string) => ({
-    resourceType: 'Observation',
-    status: 'final',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs', display: 'Vital Signs' }] }],
-    code: { coding: [{ system: 'http://loinc.org', code, display }], text: display },
-    subject: { reference: `Patient/${patientId}` },
-    effectiveDateTime: now,
-    valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
-  });
-  return [vital('8867-4', 'Heart rate', 60 + (n % 40), '/min'), vital('29463-7', 'Body weight', 50 + (n % 50), 'kg')];
-}
 
 async function httpMode(): Promise<boolean> {
   const res = await fetch(`${options.base}/fhir`, {
@@ -66,16 +53,11 @@ if (mode === 'store') {
 
 async function writeOne(): Promise<void> {
   const patient = options.patients[n++ % options.patients.length];
-  const resources = observations(patient);
+  const resources = vitalSigns(patient, n);
   const started = process.hrtime.bigint();
   try {
     if (mode === 'http') {
-      const bundle = {
-        resourceType: 'Bundle',
-        type: 'transaction',
-        entry: resources.map((resource) => ({ fullUrl: `urn:uuid:${randomUUID()}`, resource, request: { method: 'POST', url: 'Observation' } })),
-      };
-      const res = await fetch(`${options.base}/fhir`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/fhir+json' }, body: JSON.stringify(bundle) });
+      const res = await fetch(`${options.base}/fhir`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/fhir+json' }, body: JSON.stringify(transactionOf(resources)) });
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
     } else {

@@ -15,7 +15,7 @@ export interface LabelledRecord {
 
 /** The patient's own records of the labellable types, with their sensitive labels (staff see everything). */
 export async function patientRecords(store: FhirStore, patientId: string, limit = 500): Promise<LabelledRecord[]> {
-  const q = everythingQueries(patientScope(patientId, { types: LABELLABLE_TYPES }), 0, limit, true).compartment;
+  const q = everythingQueries(patientScope(patientId, { types: LABELLABLE_TYPES }), 0, limit, store.db.dialect, true).compartment;
   const rows = await store.db.all<{ type: string; id: string; content: string }>(q.sql, q.params);
   return rows.map((r) => {
     const json = JSON.parse(r.content) as Record<string, any>;

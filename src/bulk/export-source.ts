@@ -100,7 +100,7 @@ function compartmentPages(db: Db, job: ExportJob, patient: string) {
 }
 
 async function* provenancePages(db: Db, job: ExportJob, patient: string): AsyncGenerator<ExportRow[]> {
-  const q = everythingQueries(job.types ? patientScope(patient, job.types) : patientScope(patient), 0, 0).provenance;
+  const q = everythingQueries(job.types ? patientScope(patient, job.types) : patientScope(patient), 0, 0, db.dialect).provenance;
   const since = job.since === undefined ? '' : ' WHERE p.seq IN (SELECT s.seq FROM resources s WHERE s.seq = p.seq AND s.last_updated > ?)';
   const rows = await db.all<ExportRow>(`SELECT p.seq, p.type, p.content FROM (${q.sql}) p${since}`, [...q.params, ...(job.since === undefined ? [] : [job.since])]);
   for (let i = 0; i < rows.length; i += PAGE) yield rows.slice(i, i + PAGE);

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from '../app.js';
 import { seedDemo } from '../demo/seed.js';
 import { startMaintenance } from '../ops/maintenance.js';
+import { securePrivateData } from '../ops/private-files.js';
 import { createServices } from '../services.js';
 import { parseArgs } from './args.js';
 import { tlsOptions } from './tls.js';
@@ -23,7 +24,10 @@ const command: CliCommand = {
     const https = tlsOptions(ctx.config);
     const scheme = https ? 'https' : 'http';
     const config = { ...ctx.config, port, publicUrl: process.env.PUBLIC_URL ? ctx.config.publicUrl : `${scheme}://localhost:${port}` };
+    // The data directory 0700 and the database files 0600 before anything is written (docs/operations.md).
+    const narrowed = securePrivateData(config);
     const services = await createServices(Object.freeze(config));
+    for (const t of narrowed) services.logger.warn({ path: t.path, from: t.from, to: t.to }, 'narrowed the permissions of a data file or folder to its owner only');
     const demo = config.demo ? await seedDemo(services) : undefined;
     const app = await buildApp(config, services, { https });
     await app.listen({ port, host });

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { privateSqliteFiles } from '../ops/private-files.js';
 import { type Db, DbError, type Queryable, type SqlValue } from './db.js';
 
 /**
@@ -16,7 +15,8 @@ export interface SqliteOptions {
 }
 
 export function openSqlite(file: string, options: SqliteOptions = {}): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  // Medical records: the file (and so its -wal and -shm) 0600, a folder created for it 0700.
+  if (file !== ':memory:') privateSqliteFiles(file);
   const writer = new Database(file);
   configure(writer);
   if (options.writer) {

@@ -18,13 +18,13 @@ export async function* everythingBundle(db: Db, scope: PatientScope, baseUrl: st
   };
   let after = 0;
   for (;;) {
-    const q = everythingQueries(scope, after, PAGE, staff).compartment;
+    const q = everythingQueries(scope, after, PAGE, db.dialect, staff).compartment;
     const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
     if (rows.length > 0) yield rows.map(entry).join('');
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1].seq;
   }
-  const { shared, provenance } = everythingQueries(scope, 0, 0, staff);
+  const { shared, provenance } = everythingQueries(scope, 0, 0, db.dialect, staff);
   for (const q of [shared, provenance]) {
     const rows = await db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
     for (let i = 0; i < rows.length; i += PAGE) yield rows.slice(i, i + PAGE).map(entry).join('');

@@ -1,4 +1,4 @@
-import type { SqlValue } from '../db/db.js';
+import { asResourceId, type Dialect, type SqlValue } from '../db/db.js';
 import { indexResource } from './search/indexer.js';
 import { normalizeCode } from './search/normalize.js';
 import { isPsychotherapyNote, isSensitive, LOINC, PSYCHOTHERAPY_NOTE, PSYCHOTHERAPY_NOTE_TYPES, SENSITIVE_LABELS } from './sensitivity.js';
@@ -132,7 +132,7 @@ export const SHARED_TYPES: readonly string[] = [
  * EXISTS, which SQLite runs as a semi-join after the cheaper filters instead of a
  * correlated OR evaluated for every candidate row.
  */
-export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { sql: string; params: SqlValue[] } {
+export function scopePredicate(scope: Scope, alias: string, rowType: string | undefined, dialect: Dialect): { sql: string; params: SqlValue[] } {
   if (scope.kind === 'all') {
     if (scope.types === undefined) return { sql: '1=1', params: [] };
     if (scope.types.length === 0) return { sql: '1=0', params: [] };
@@ -147,7 +147,7 @@ export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { s
   const sharedTypes = rowType === undefined ? SHARED_TYPES : SHARED_TYPES.filter((t) => t === rowType);
   if (sharedTypes.length > 0) branches.push(sharedReachedFrom(alias, sharedTypes, { from: '', where: (c2) => `${c2}.patient = ?`, params: [scope.patientId] }));
   if (rowType === undefined || rowType === 'Provenance') {
-    const targets = provenanceTargetsShared(scope, alias);
+    const targets = provenanceTargetsShared(scope, alias, dialect);
     branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)}${targets.sql})`, params: [scope.patientId, scope.patientId, ...targets.params] });
   }
   const any = branches.length === 1 ? branches[0].sql : `(${branches.map((b) => b.sql).join(' OR ')})`;
@@ -212,12 +212,13 @@ function provenanceOfPatient(alias: string): string {
  * narrowed scope must not learn the id of a resource it does not share, and a
  * psychotherapy note is hidden from every patient scope). Leading ' AND '.
  */
-function provenanceTargetsShared(scope: PatientScope, alias: string): { sql: string; params: SqlValue[] } {
+function provenanceTargetsShared(scope: PatientScope, alias: string, dialect: Dialect): { sql: string; params: SqlValue[] } {
   const [x, t] = [`${alias}_x6`, `${alias}_t6`];
   const inner = accessRestriction(scope, t);
+  const id = asResourceId(`${x}.target_id`, dialect);
   return {
     sql:
-      ` AND NOT EXISTS (SELECT 1 FROM idx_reference ${x} JOIN resources ${t} ON ${t}.type = ${x}.target_type AND ${t}.id = ${x}.target_id` +
+      ` AND NOT EXISTS (SELECT 1 FROM idx_reference ${x} JOIN resources ${t} ON ${t}.type = ${x}.target_type AND ${t}.id = ${id}` +
       ` WHERE ${x}.res = ${alias}.seq AND ${x}.param = 'target' AND NOT (1=1${inner.sql}))`,
     params: inner.params,
   };
@@ -310,12 +311,12 @@ export function versionInScope(scope: Scope, type: string, json: string, deleted
  * compartment itself (keyset-paged on seq) and the shared resources it references, with the
  * Provenance of its resources. They select exactly what scopePredicate(patientScope(id)) admits.
  */
-export function everythingQueries(scope: PatientScope, afterSeq: number, limit: number, staff = false) {
+export function everythingQueries(scope: PatientScope, afterSeq: number, limit: number, dialect: Dialect, staff = false) {
   const { patientId } = scope;
   const shared = SHARED_TYPES.map(() => '?').join(', ');
   // Staff ask for a patient's $everything through that patient's scope, but no label hides anything from them.
   const only = staff ? { sql: '', params: [] } : accessRestriction(scope, 'r');
-  const targets = staff ? { sql: '', params: [] } : provenanceTargetsShared(scope, 'r');
+  const targets = staff ? { sql: '', params: [] } : provenanceTargetsShared(scope, 'r', dialect);
   return {
     compartment: {
       sql:

@@ -39,7 +39,7 @@ export function createMailer(options: { smtpUrl?: string; dataDir: string; logge
   return {
     target: outbox,
     async send(m) {
-      await mkdir(outbox, { recursive: true });
+      await mkdir(outbox, { recursive: true, mode: 0o700 });
       const file = join(outbox, `${Date.now()}-${randomBytes(4).toString('hex')}.txt`);
       const body = `From: ${from}\nTo: ${m.to}\nSubject: ${m.subject}\nDate: ${new Date().toUTCString()}\n\n${m.text}\n`;
       await writeFile(file, body, { mode: 0o600 });

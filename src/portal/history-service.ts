@@ -25,13 +25,13 @@ export async function readHistory(db: Db, patientId: string): Promise<HistoryRec
   const medications: Resource[] = [];
   let after = 0;
   for (;;) {
-    const q = everythingQueries(scope, after, PAGE).compartment;
+    const q = everythingQueries(scope, after, PAGE, db.dialect).compartment;
     const rows = await db.all<{ seq: number; content: string }>(q.sql, q.params);
     for (const r of rows) resources.push(JSON.parse(r.content) as Resource);
     if (rows.length < PAGE || resources.length >= MAX_RESOURCES) break;
     after = Number(rows[rows.length - 1].seq);
   }
-  const shared = everythingQueries(scope, 0, 0).shared;
+  const shared = everythingQueries(scope, 0, 0, db.dialect).shared;
   for (const r of await db.all<{ type: string; content: string }>(shared.sql, shared.params)) {
     if (r.type === 'Medication') medications.push(JSON.parse(r.content) as Resource);
   }

@@ -62,7 +62,7 @@ export async function historyPage(q: Queryable, registry: SearchRegistry, scope:
       where.push(`(${table}.last_updated < ? OR (${table}.last_updated = ? AND (${seq} < ? OR (${seq} = ? AND ${table}.version < ?))))`);
       params.push(t, t, res, res, v);
     }
-    const s = scopePredicate(scope, 'r', query.type);
+    const s = scopePredicate(scope, 'r', query.type, q.dialect);
     where.push(s.sql);
     params.push(...s.params);
     return { where: where.join(' AND '), params };

@@ -1,4 +1,4 @@
-import type { Queryable, SqlValue } from '../../db/db.js';
+import { asResourceId, type Queryable, type SqlValue } from '../../db/db.js';
 import { scopePredicate, type Scope } from '../scope.js';
 import { placeholders } from './compile/sql.js';
 import type { IncludeSpec, SearchQuery } from './query.js';
@@ -55,7 +55,7 @@ export async function resolveIncludes(db: Queryable, query: SearchQuery, scope: 
 
 /** Resources that `sources` reference through `spec.param`. */
 function forward(db: Queryable, spec: IncludeSpec, sources: FoundRow[], scope: Scope): Promise<FoundRow[]> {
-  const s = scopePredicate(scope, 'r');
+  const s = scopePredicate(scope, 'r', undefined, db.dialect);
   // The sources' type is implied by x.res; leaving x.type out keeps SQLite on idx_reference_res.
   const params: SqlValue[] = [];
   let cond = '';
@@ -68,7 +68,7 @@ function forward(db: Queryable, spec: IncludeSpec, sources: FoundRow[], scope: S
     params.push(spec.targetType);
   }
   return db.all<FoundRow>(
-    `SELECT r.seq, r.type, r.id, r.content FROM idx_reference x JOIN resources r ON r.type = x.target_type AND r.id = x.target_id` +
+    `SELECT r.seq, r.type, r.id, r.content FROM idx_reference x JOIN resources r ON r.type = x.target_type AND r.id = ${asResourceId('x.target_id', db.dialect)}` +
       ` WHERE x.res IN (${placeholders(sources.length)})${cond} AND r.deleted = 0 AND ${s.sql} ORDER BY r.seq LIMIT ?`,
     [...sources.map((r) => r.seq), ...params, ...s.params, MAX_INCLUDED],
   );
@@ -76,7 +76,7 @@ function forward(db: Queryable, spec: IncludeSpec, sources: FoundRow[], scope: S
 
 /** Resources of `spec.sourceType` that reference `targets` (all of `type`) through `spec.param`. */
 function reverse(db: Queryable, spec: IncludeSpec, type: string, targets: FoundRow[], scope: Scope): Promise<FoundRow[]> {
-  const s = scopePredicate(scope, 'r');
+  const s = scopePredicate(scope, 'r', undefined, db.dialect);
   const params: SqlValue[] = [spec.sourceType];
   let cond = '';
   if (spec.param !== '*') {

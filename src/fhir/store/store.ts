@@ -51,7 +51,7 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
   const now = options.now ?? Date.now;
 
   const readRow = async (scope: Scope, type: string, id: string): Promise<Row | undefined> => {
-    const s = scopePredicate(scope, 'r', type);
+    const s = scopePredicate(scope, 'r', type, db.dialect);
     return db.get<Row>(
       `SELECT r.seq, r.version, r.last_updated, r.deleted, r.content FROM resources r WHERE r.type = ? AND r.id = ? AND ${s.sql}`,
       [type, id, ...s.params],

@@ -35,8 +35,8 @@ export function compileClause(clause: Clause, ctx: CompileContext): Sql {
 function compileChain(clause: Extract<Clause, { kind: 'chain' }>, ctx: CompileContext): Sql {
   const alias = `c${ctx.depth + 1}`;
   const targets = clause.targets.map(({ type, inner }) => {
-    const innerCtx: CompileContext = { type, alias, scope: ctx.scope, depth: ctx.depth + 1, correlate: false };
-    const scope = scopePredicate(ctx.scope, alias, type);
+    const innerCtx: CompileContext = { type, alias, scope: ctx.scope, depth: ctx.depth + 1, correlate: false, dialect: ctx.dialect };
+    const scope = scopePredicate(ctx.scope, alias, type, ctx.dialect);
     const cond = compileClause(inner, innerCtx);
     return sql(
       `(x.target_type = ? AND x.target_id IN (SELECT ${alias}.id FROM resources ${alias} WHERE ${alias}.type = ? AND ${alias}.deleted = 0 AND ${scope.sql} AND ${cond.sql}))`,

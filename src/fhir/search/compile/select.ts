@@ -18,9 +18,9 @@ import type { Sql } from './sql.js';
  * scanning every resource of the type (without table statistics it would prefer the
  * type index). Clauses are ordered most selective first for the same reason.
  */
-export function baseWhere(query: SearchQuery, scope: Scope, dialect: Dialect = 'sqlite'): Sql {
+export function baseWhere(query: SearchQuery, scope: Scope, dialect: Dialect): Sql {
   // Every row is of the searched type (an index clause or r.type = ? ensures it).
-  const s = scopePredicate(scope, 'r', query.resourceType);
+  const s = scopePredicate(scope, 'r', query.resourceType, dialect);
   const clauses = [...query.clauses].sort((a, b) => selectivity(a) - selectivity(b));
   const c = compileClauses(clauses, { type: query.resourceType, alias: 'r', scope, depth: 0, dialect });
   const typed = clauses.length > 0 && selectivity(clauses[0]) < UNSELECTIVE;
@@ -56,7 +56,7 @@ export interface PageRow {
 }
 
 /** Up to `limit` rows after `cursor`, in sort order; columns seq, type, id, content, k0…kn. */
-export function pageSql(query: SearchQuery, scope: Scope, limit: number, dialect: Dialect = 'sqlite'): Sql {
+export function pageSql(query: SearchQuery, scope: Scope, limit: number, dialect: Dialect): Sql {
   const where = baseWhere(query, scope, dialect);
   if (query.sort.length === 0) {
     const after = query.cursor ? { sql: ' AND r.seq > ?', params: [query.cursor.seq] } : { sql: '', params: [] };
@@ -105,12 +105,12 @@ function keyset(sort: SortKey[], cursor: Cursor, alias: string): Sql {
   return { sql: `(${ors.join(' OR ')})`, params };
 }
 
-export function countSql(query: SearchQuery, scope: Scope, dialect: Dialect = 'sqlite'): Sql {
+export function countSql(query: SearchQuery, scope: Scope, dialect: Dialect): Sql {
   const where = baseWhere(query, scope, dialect);
   return { sql: `SELECT COUNT(*) AS n FROM resources r WHERE ${where.sql}`, params: where.params };
 }
 
-export function idsSql(query: SearchQuery, scope: Scope, limit: number, dialect: Dialect = 'sqlite'): Sql {
+export function idsSql(query: SearchQuery, scope: Scope, limit: number, dialect: Dialect): Sql {
   const where = baseWhere(query, scope, dialect);
   return { sql: `SELECT r.id FROM resources r WHERE ${where.sql} ORDER BY r.seq LIMIT ?`, params: [...where.params, limit] };
 }

@@ -16,8 +16,8 @@ export interface CompileContext {
   depth: number;
   /** Test the row's own index entries (correlated EXISTS) instead of building the list of matches. */
   correlate?: boolean;
-  /** The database the SQL is for (plans differ: see compileClauses). Default sqlite. */
-  dialect?: Dialect;
+  /** The database the SQL is for (plans differ: see compileClauses). */
+  dialect: Dialect;
 }
 
 export function sql(text: string, params: SqlValue[] = []): Sql {

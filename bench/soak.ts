@@ -1,0 +1,535 @@
+/**
+ * `npm run soak`: ChartKey under mixed, realistic traffic for a long time (issue 13, item 5
+ * "Time"). Starts the built server on a fresh database loaded with generated patients,
+ * measures its peak with a short closed-loop burst of the same mix, then drives about 70 %
+ * of that rate open-loop for --minutes and prints, per minute: requests, errors, p50 and
+ * p99 latency, the server's RSS and CPU, and the machine's load average. Ends with a
+ * verdict: 0 errors, RSS growth after minute 2 below 5 %, p99 stable. A benchmark, not a
+ * test: it never fails a build.
+ *
+ *   npm run soak -- [--minutes N] [--db sqlite|postgres] [--patients N] [--rate OPS/S]
+ *                   [--connections C] [--calibrate SECONDS] [--out DIR]
+ *
+ * The mix (one "operation" may be several requests): client-credentials token, Patient
+ * read, US Core searches by patient, `$everything`, transaction writes by staff (two
+ * vital signs for a patient), portal sign-in (login page, form post, My History, sign-out)
+ * and an API credential created and deleted through the portal's forms (CSRF included).
+ * Any status other than the one expected for that step counts as an error and is listed.
+ */
+import http from 'node:http';
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parseArgs } from '../src/cli/args.js';
+import { loadConfig } from '../src/config/config.js';
+import { createServices } from '../src/services.js';
+import { cpuMillis as procCpu, rssMiB as procRss } from './proc.js';
+import { benchPort, createBenchDatabase, startServer } from './server.js';
+import { type BenchData, loadBenchData } from './setup.js';
+import { SYNC_TYPES } from './sync-types.js';
+import { transactionOf, vitalSigns } from './write-bundle.js';
+
+const run = promisify(execFile);
+const { flags } = parseArgs(process.argv.slice(2), ['minutes', 'db', 'patients', 'rate', 'connections', 'calibrate', 'out', 'apps', 'portal-users']);
+const minutes = Number(flags.get('minutes') ?? 10);
+const db = (flags.get('db') as string | undefined) ?? 'sqlite';
+if (db !== 'sqlite' && db !== 'postgres') throw new Error('--db is sqlite or postgres');
+const patients = Number(flags.get('patients') ?? 300);
+const connections = Number(flags.get('connections') ?? 16);
+const calibrateSeconds = Number(flags.get('calibrate') ?? 30);
+const fixedRate = flags.get('rate') === undefined ? undefined : Number(flags.get('rate'));
+const appCount = Number(flags.get('apps') ?? 100);
+const portalUserCount = Number(flags.get('portal-users') ?? 30);
+const outDir = (flags.get('out') as string | undefined) ?? 'bench/results';
+/** Share of the peak driven during the soak (issue 13: "about 70 % of peak"). */
+const LOAD_SHARE = 0.7;
+const PORTAL_PASSWORD = 'soak portal password 1';
+const log = (s: string) => process.stderr.write(s);
+
+/** Relative weights of the operations (a practice's traffic: mostly apps reading, some writing, a few people in the portal). */
+const MIX = { token: 10, read: 20, search: 45, everything: 2, write: 15, signIn: 1.5, credential: 0.5 } as const;
+type Op = keyof typeof MIX;
+
+// ---------------------------------------------------------------- measurement
+
+interface Minute {
+  requests: number;
+  errors: number;
+  latencies: number[];
+  rss: number[];
+  cpuMs: number;
+  load1: number;
+  shed: number;
+  /** V8 heap in use and memory outside it (Buffers, SQLite's and argon2's allocations show in RSS only), MiB, from /metrics at the minute's end. */
+  heapMiB?: number;
+  externalMiB?: number;
+}
+
+const minutesData: Minute[] = [];
+const errorKinds = new Map<string, number>();
+/** Latencies by step (token, search, sign-in …), for the per-step summary. */
+const stepLatencies = new Map<string, number[]>();
+const calibrationSteps = new Map<string, number[]>();
+let phase: 'calibrate' | 'soak' = 'calibrate';
+let soakStart = 0;
+const calibration = { requests: 0, errors: 0, ops: 0 };
+/** The server's CPU during the calibration burst, % of one core. */
+let calibrationCpu: number | undefined;
+
+function bucket(): Minute | undefined {
+  if (phase !== 'soak') return undefined;
+  const i = Math.floor((performance.now() - soakStart) / 60_000);
+  if (i >= minutes) return minutesData[minutes - 1];
+  while (minutesData.length <= i) minutesData.push({ requests: 0, errors: 0, latencies: [], rss: [], cpuMs: 0, load1: 0, shed: 0 });
+  return minutesData[i];
+}
+
+/** /proc readings that survive the server's end (NaN then): the run stops and reports instead of crashing. */
+const cpuMillis = (pid: number) => {
+  try {
+    return procCpu(pid);
+  } catch {
+    return NaN;
+  }
+};
+const rssMiB = (pid: number) => {
+  try {
+    return procRss(pid);
+  } catch {
+    return NaN;
+  }
+};
+
+// ---------------------------------------------------------------- HTTP
+
+let base = new URL('http://127.0.0.1');
+const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** An operation's check failed (e.g. the new credential is not listed). */
+class StepError extends Error {}
+/** A request answered an unexpected status: already counted by request(). */
+class StatusError extends StepError {}
+
+/** One request; a status other than `expect` is recorded as an error (kind: step and status) and ends the operation. */
+function request(step: string, expect: number, method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const minute = bucket();
+    const done = (status: number, answer?: Answer, err?: Error) => {
+      const ms = performance.now() - t0;
+      const perStep = (phase === 'soak' ? stepLatencies : calibrationSteps).get(step) ?? [];
+      perStep.push(ms);
+      (phase === 'soak' ? stepLatencies : calibrationSteps).set(step, perStep);
+      if (phase === 'calibrate') {
+        calibration.requests++;
+        if (status !== expect) calibration.errors++;
+      } else if (minute) {
+        minute.requests++;
+        minute.latencies.push(ms);
+        if (status !== expect) minute.errors++;
+      }
+      if (status !== expect) {
+        const kind = `${step}: ${status === 0 ? (err?.message ?? 'network error') : `HTTP ${status}`} (expected ${expect})`;
+        errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+        if ((errorKinds.get(kind) ?? 0) <= 2) log(`\n  error: ${kind} ${method} ${path.slice(0, 120)} ${answer?.body.slice(0, 200) ?? ''}\n`);
+        reject(new StatusError(kind));
+      } else resolve(answer!);
+    };
+    const req = http.request({ host: base.hostname, port: base.port, method, path, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) }, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(res.statusCode ?? 0, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('error', (e) => done(0, undefined, e));
+    });
+    req.on('error', (e) => done(0, undefined, e));
+    req.end(body);
+  });
+}
+
+// ---------------------------------------------------------------- the operations
+
+interface App {
+  patientId: string;
+  basic: string;
+  token?: string;
+}
+
+interface World {
+  apps: App[];
+  portalUsers: string[];
+  staffBasic: string;
+  writeTargets: string[];
+}
+
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)];
+const form = 'application/x-www-form-urlencoded';
+const fhirJson = 'application/fhir+json';
+let counter = 0;
+
+async function token(app: App): Promise<string> {
+  const res = await request('token', 200, 'POST', '/oauth/token', { authorization: app.basic, 'content-type': form }, 'grant_type=client_credentials');
+  app.token = (JSON.parse(res.body) as { access_token: string }).access_token;
+  return app.token;
+}
+
+const bearer = async (app: App) => ({ authorization: `Bearer ${app.token ?? (await token(app))}`, accept: fhirJson });
+
+const SEARCHES = [
+  ...SYNC_TYPES.map((t) => (p: string) => `/fhir/${t}?patient=${p}`),
+  (p: string) => `/fhir/Observation?patient=${p}&category=laboratory&_count=50`,
+  (p: string) => `/fhir/Observation?patient=${p}&category=vital-signs&_count=50`,
+  (p: string) => `/fhir/Observation?patient=${p}&code=http://loinc.org|8867-4`,
+  (p: string) => `/fhir/Condition?patient=${p}&clinical-status=active`,
+];
+
+/** A browser session: cookies kept, the CSRF token of the last page read. */
+class Browser {
+  private cookies = new Map<string, string>();
+  private csrf = '';
+
+  async go(step: string, expect: number, method: 'GET' | 'POST', path: string, fields?: Record<string, string>): Promise<Answer> {
+    const headers: Record<string, string> = { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'text/html' };
+    let body: string | undefined;
+    if (fields) {
+      headers['content-type'] = form;
+      body = new URLSearchParams({ ...fields, _csrf: this.csrf }).toString();
+    }
+    const res = await request(step, expect, method, path, headers, body);
+    for (const c of [res.headers['set-cookie'] ?? []].flat()) {
+      const [pair] = c.split(';');
+      const eq = pair.indexOf('=');
+      const value = pair.slice(eq + 1);
+      if (value === '' || /max-age=0|expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(pair.slice(0, eq));
+      else this.cookies.set(pair.slice(0, eq), value);
+    }
+    const token = /name="_csrf" value="([^"]+)"/.exec(res.body)?.[1];
+    if (token) this.csrf = token.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    return res;
+  }
+
+  async signIn(username: string): Promise<void> {
+    await this.go('portal login page', 200, 'GET', '/portal/login');
+    const res = await this.go('portal sign-in', 303, 'POST', '/portal/login', { username, password: PORTAL_PASSWORD });
+    if (res.headers.location !== '/portal/history') throw new StepError(`sign-in went to ${res.headers.location}`);
+  }
+}
+
+/** Portal users are used by one operation at a time (a person is in one place). */
+const freeUsers: string[] = [];
+
+async function asPortalUser(fn: (b: Browser) => Promise<void>): Promise<void> {
+  const user = freeUsers.pop();
+  if (!user) {
+    const minute = bucket();
+    if (minute) minute.shed++;
+    return;
+  }
+  try {
+    const b = new Browser();
+    await b.signIn(user);
+    await fn(b);
+    await b.go('portal sign-out', 303, 'POST', '/portal/logout', {});
+  } finally {
+    freeUsers.push(user);
+  }
+}
+
+const operations: Record<Op, (w: World) => Promise<void>> = {
+  token: async (w) => void (await token(pick(w.apps))),
+  read: async (w) => {
+    const app = pick(w.apps);
+    await request('Patient read', 200, 'GET', `/fhir/Patient/${app.patientId}`, await bearer(app));
+  },
+  search: async (w) => {
+    const app = pick(w.apps);
+    await request('search', 200, 'GET', pick(SEARCHES)(app.patientId), await bearer(app));
+  },
+  everything: async (w) => {
+    const app = pick(w.apps);
+    await request('$everything', 200, 'GET', `/fhir/Patient/${app.patientId}/$everything`, await bearer(app));
+  },
+  write: async (w) => {
+    const body = JSON.stringify(transactionOf(vitalSigns(pick(w.writeTargets), counter++)));
+    await request('transaction write', 200, 'POST', '/fhir', { authorization: w.staffBasic, 'content-type': fhirJson, accept: fhirJson }, body);
+  },
+  signIn: (_w) =>
+    asPortalUser(async (b) => {
+      await b.go('My History', 200, 'GET', '/portal/history');
+    }),
+  credential: (_w) =>
+    asPortalUser(async (b) => {
+      const name = `Soak app ${counter++}`;
+      await b.go('new credential page', 200, 'GET', '/portal/credentials/new');
+      await b.go('create credential', 200, 'POST', '/portal/credentials', { name });
+      const page = await b.go('My History', 200, 'GET', '/portal/history');
+      const row = page.body.split('data-testid="credential-row"').find((r) => r.includes(`>${name}<`));
+      const id = row && /\/portal\/credentials\/([^/"]+)\/delete/.exec(row)?.[1];
+      if (!id) throw new StepError(`the new credential "${name}" is not listed`);
+      await b.go('delete credential page', 200, 'GET', `/portal/credentials/${id}/delete`);
+      const done = await b.go('delete credential', 303, 'POST', `/portal/credentials/${id}/delete`, {});
+      if (!String(done.headers.location).includes('deleted=1')) throw new StepError(`delete went to ${done.headers.location}`);
+    }),
+};
+
+const opNames = Object.keys(MIX) as Op[];
+const totalWeight = opNames.reduce((s, o) => s + MIX[o], 0);
+function nextOp(): Op {
+  let r = Math.random() * totalWeight;
+  for (const o of opNames) if ((r -= MIX[o]) < 0) return o;
+  return 'read';
+}
+
+let inFlight = 0;
+async function runOp(w: World): Promise<void> {
+  inFlight++;
+  try {
+    await operations[nextOp()](w);
+  } catch (err) {
+    // Statuses are counted in request(); a failed check inside an operation is an error too.
+    if (!(err instanceof StatusError)) {
+      const kind = `check: ${(err as Error).message}`;
+      errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+      if (phase === 'calibrate') calibration.errors++;
+      const minute = bucket();
+      if (minute) minute.errors++;
+    }
+  } finally {
+    inFlight--;
+  }
+}
+
+/** Closed loop: `connections` operations at a time for `seconds`; returns operations per second. */
+async function calibrate(w: World, seconds: number): Promise<number> {
+  const until = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < until && !serverExit) {
+        await runOp(w);
+        calibration.ops++;
+      }
+    }),
+  );
+  return calibration.ops / ((performance.now() - t0) / 1000);
+}
+
+/** Open loop: operations start at `rate` per second whatever the answers' speed; at most 8 per connection in flight (the rest are shed and counted). */
+async function soak(w: World, rate: number, serverPid: number): Promise<void> {
+  phase = 'soak';
+  soakStart = performance.now();
+  let launched = 0;
+  let cpu0 = cpuMillis(serverPid);
+  const cap = connections * 8;
+  const rssTimer = setInterval(() => bucket()?.rss.push(rssMiB(serverPid)), 5000);
+  let shown = 0;
+  await new Promise<void>((resolve) => {
+    const tick = setInterval(() => {
+      const elapsed = performance.now() - soakStart;
+      // Close each minute: CPU, load, and a line on stderr.
+      const finished = Math.min(Math.floor(elapsed / 60_000), minutes);
+      while (shown < finished) {
+        const m = minutesData[shown] ?? { requests: 0, errors: 0, latencies: [], rss: [], cpuMs: 0, load1: 0, shed: 0 };
+        const cpu = cpuMillis(serverPid);
+        m.cpuMs = cpu - cpu0;
+        cpu0 = cpu;
+        m.load1 = loadavg()[0];
+        m.rss.push(rssMiB(serverPid));
+        const closing = shown;
+        void heap().then((h) => {
+          Object.assign(m, h);
+          log(`  ${line(closing + 1, m)}\n`);
+        });
+        shown++;
+      }
+      if (elapsed >= minutes * 60_000 || serverExit) {
+        clearInterval(tick);
+        clearInterval(rssTimer);
+        resolve();
+        return;
+      }
+      const due = Math.floor((rate * elapsed) / 1000) - launched;
+      for (let i = 0; i < due; i++) {
+        launched++;
+        if (inFlight >= cap) {
+          const m = bucket();
+          if (m) m.shed++;
+          continue;
+        }
+        void runOp(w);
+      }
+    }, 5);
+  });
+  // Let what is in flight finish (its latencies count in the last minute).
+  const until = performance.now() + 30_000;
+  while (inFlight > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** The server's V8 heap in use and external memory (prom-client's default metrics). */
+async function heap(): Promise<{ heapMiB?: number; externalMiB?: number }> {
+  try {
+    const text = (await request('metrics', 200, 'GET', '/metrics', {})).body;
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]) / 1024 / 1024;
+    return { heapMiB: metric('nodejs_heap_size_used_bytes'), externalMiB: metric('nodejs_external_memory_bytes') };
+  } catch {
+    return {};
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(xs.length, 1);
+const fmt = (ms: number) => (ms >= 10 ? Math.round(ms).toString() : ms.toFixed(1));
+
+function line(n: number, m: Minute): string {
+  const mib = (x?: number) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
+  return `| ${n} | ${m.requests} | ${m.errors} | ${m.shed} | ${fmt(pct(m.latencies, 50))} | ${fmt(pct(m.latencies, 99))} | ${mean(m.rss).toFixed(1)} | ${mib(m.heapMiB)} / ${mib(m.externalMiB)} | ${(m.cpuMs / 600).toFixed(0)} % | ${m.load1.toFixed(2)} |`;
+}
+
+function stepTable(steps: Map<string, number[]>): string {
+  return [
+    '| step | requests | p50 ms | p99 ms |',
+    '|---|---:|---:|---:|',
+    ...[...steps].sort((a, b) => b[1].length - a[1].length).map(([step, xs]) => `| ${step} | ${xs.length} | ${fmt(pct(xs, 50))} | ${fmt(pct(xs, 99))} |`),
+  ].join('\n');
+}
+
+function verdict() {
+  const errors = minutesData.reduce((s, m) => s + m.errors, 0);
+  const shed = minutesData.reduce((s, m) => s + m.shed, 0);
+  const after = minutesData.slice(2);
+  const baseline = mean(minutesData[1]?.rss ?? []);
+  const last = mean(minutesData[minutesData.length - 1]?.rss ?? []);
+  const rssGrowth = after.length > 0 ? (last - baseline) / baseline : NaN;
+  const p99s = after.map((m) => pct(m.latencies, 99));
+  const medianP99 = pct(p99s, 50);
+  const worstP99Ratio = Math.max(...p99s) / medianP99;
+  const third = Math.max(1, Math.floor(p99s.length / 3));
+  const p99Trend = mean(p99s.slice(-third)) / mean(p99s.slice(0, third));
+  return {
+    errors,
+    shed,
+    rssGrowth,
+    medianP99,
+    worstP99Ratio,
+    p99Trend,
+    pass: {
+      errors: errors === 0,
+      rss: rssGrowth < 0.05,
+      // Stable: no minute after the second above twice the median p99, and the last third of the run within 1.5× the first third.
+      p99: worstP99Ratio <= 2 && p99Trend <= 1.5,
+    },
+  };
+}
+
+// ---------------------------------------------------------------- setup and main
+
+/** Portal users with a known password (the bench accounts start with a temporary one that must be changed). */
+async function preparePortalUsers(databaseUrl: string, patientIds: string[]): Promise<string[]> {
+  const services = await createServices(loadConfig({}, { databaseUrl, demo: false, logLevel: 'warn' }));
+  try {
+    const names: string[] = [];
+    for (const id of patientIds) {
+      const account = (await services.portal.accounts.getByPatient(id))!;
+      await services.portal.accounts.changePassword(account.id, PORTAL_PASSWORD);
+      names.push(account.username!);
+    }
+    return names;
+  } finally {
+    await services.close();
+  }
+}
+
+/** Set when the server ends before the run does. */
+let serverExit: string | undefined;
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+
+async function main() {
+  await run(process.execPath, ['scripts/build.mjs']);
+  const commit = await run('git', ['rev-parse', '--short', 'HEAD']).then((r) => r.stdout.trim(), () => undefined);
+  const database = await createBenchDatabase(db as 'sqlite' | 'postgres', `chartkey_soak_${process.pid}`);
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  const stop = () => server?.proc.kill('SIGTERM');
+  process.on('SIGINT', () => {
+    stop();
+    void database.drop().finally(() => process.exit(130));
+  });
+  try {
+    log(`soak on ${db}: loading ${patients} generated patients …\n`);
+    const data: BenchData = await loadBenchData(database.url, { patients, log, syncPatients: appCount });
+    const portalUsers = await preparePortalUsers(database.url, data.syncApps.slice(0, portalUserCount).map((a) => a.patientId));
+    freeUsers.push(...portalUsers);
+    mkdirSync(outDir, { recursive: true });
+    const serverLog = join(outDir, `soak-${db}-${stamp}-server.log`);
+    server = await startServer({ databaseUrl: database.url, port: benchPort(), env: { CHARTKEY_DATA_DIR: join(database.tmp, 'data') }, logFile: serverLog });
+    // The server must outlive the run: if it ends (a crash, or a signal from outside), say how and when, and stop.
+    server.proc.on('exit', (code, signal) => {
+      serverExit = `the server (pid ${server?.proc.pid}) exited during the ${phase} (code ${code}, signal ${signal}) at ${new Date().toISOString()}; its log: ${serverLog}`;
+      log(`\n${serverExit}\n`);
+    });
+    base = new URL(server.base);
+    const w: World = {
+      apps: data.syncApps.map((a) => ({ patientId: a.patientId, basic: `Basic ${Buffer.from(`${a.key}:${a.secret}`).toString('base64')}` })),
+      portalUsers,
+      staffBasic: `Basic ${Buffer.from(`${data.staff.username}:${data.staff.password}`).toString('base64')}`,
+      writeTargets: data.otherPatients,
+    };
+    let peak: number | undefined;
+    if (fixedRate === undefined) {
+      log(`calibrating: ${connections} operations at a time for ${calibrateSeconds} s … `);
+      const cpu0 = cpuMillis(server.proc.pid!);
+      peak = await calibrate(w, calibrateSeconds);
+      calibrationCpu = (cpuMillis(server.proc.pid!) - cpu0) / (calibrateSeconds * 10);
+      log(`peak ${peak.toFixed(1)} operations/s (${(calibration.requests / calibrateSeconds).toFixed(0)} requests/s, ${calibration.errors} errors, server CPU ${calibrationCpu.toFixed(0)} %)\n`);
+      log(`${stepTable(calibrationSteps)}\n`);
+      if (calibration.errors > 0) log('  calibration errors (listed above) — the soak goes on; they are not counted in its table\n');
+      errorKinds.clear();
+    }
+    if (serverExit) throw new Error(serverExit);
+    const rate = fixedRate ?? peak! * LOAD_SHARE;
+    log(`soak: ${rate.toFixed(1)} operations/s for ${minutes} min (load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
+    log('| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU | load 1 min |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n');
+    await soak(w, rate, server.proc.pid!);
+    const v = verdict();
+    const table = [
+      `\nsoak on ${db}, commit ${commit}, ${new Date().toISOString()}: ${patients} patients, ${w.apps.length} apps, ${portalUsers.length} portal users; ` +
+        `${rate.toFixed(1)} operations/s${peak ? ` = ${Math.round(LOAD_SHARE * 100)} % of the measured peak ${peak.toFixed(1)} (server CPU ${calibrationCpu?.toFixed(0)} % during the burst)` : ' (--rate)'}`,
+      '| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU | load 1 min |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...minutesData.map((m, i) => line(i + 1, m)),
+      '',
+      `errors: ${v.errors}${v.errors ? ` — ${[...errorKinds].map(([k, n]) => `${k} ×${n}`).join('; ')}` : ''} → ${v.pass.errors ? 'PASS' : 'FAIL'}`,
+      `RSS growth from minute 2 to minute ${minutesData.length}: ${(v.rssGrowth * 100).toFixed(1)} % (limit 5 %) → ${v.pass.rss ? 'PASS' : 'FAIL'}`,
+      `p99 after minute 2: median ${fmt(v.medianP99)} ms, worst minute ${v.worstP99Ratio.toFixed(2)}× the median (limit 2), last third ${v.p99Trend.toFixed(2)}× the first (limit 1.5) → ${v.pass.p99 ? 'PASS' : 'FAIL'}`,
+      '',
+      stepTable(stepLatencies),
+      '',
+      `shed (not started: ${connections * 8} operations already in flight, or no portal user free): ${v.shed}`,
+    ];
+    if (serverExit) table.push(`ABORTED: ${serverExit}`);
+    process.stdout.write(table.join('\n') + '\n');
+    const file = join(outDir, `soak-${db}-${stamp}.json`);
+    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, cpuMs: m.cpuMs, load1: m.load1 }));
+    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, rate, minutes: perMinute, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
+    log(`results written to ${file}\n`);
+  } finally {
+    server?.proc.removeAllListeners('exit');
+    stop();
+    await new Promise((r) => setTimeout(r, 1000));
+    await database.drop();
+  }
+}
+
+await main();
