@@ -151,6 +151,18 @@ export function scopePredicate(scope: Scope, alias = 'r', rowType?: string): { s
 }
 
 /**
+ * The patient in whose compartment every row of `rowType` that the scope admits lies, if
+ * there is one: a patient scope admits a resource of a type that is neither shared nor
+ * Provenance only through that patient's compartment (scopePredicate). The search
+ * compiler then drives from the patient-first indexes (migration 013); the scope
+ * predicate is still ANDed as always.
+ */
+export function compartmentOfScope(scope: Scope, rowType: string): string | undefined {
+  if (scope.kind !== 'patient' || rowType === 'Provenance' || SHARED_TYPES.includes(rowType)) return undefined;
+  return scope.patientId;
+}
+
+/**
  * A Provenance is about its targets (https://hl7.org/fhir/R4/provenance.html), but R4's
  * patient compartment holds one only when a target is the Patient itself. Inferno reads a
  * patient's Provenance through `_revinclude=Provenance:target` on every US Core search
