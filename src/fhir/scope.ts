@@ -301,7 +301,8 @@ export function everythingQueries(scope: PatientScope, afterSeq: number, limit: 
       sql:
         'SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE r.seq IN (' +
         'SELECT f.res FROM compartment c JOIN resources t ON t.seq = c.res' +
-        ' JOIN refs f ON f.target_type = t.type AND f.target_id = t.id WHERE c.patient = ?)' +
+        // refs.source_type (migration 013): one index probe per resource, no referring row fetched.
+        " JOIN refs f ON f.target_type = t.type AND f.target_id = t.id AND f.source_type = 'Provenance' WHERE c.patient = ?)" +
         " AND r.type = 'Provenance' AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)" +
         ` AND ${provenanceOfPatient('r')}${only.sql}${targets.sql} ORDER BY r.seq`,
       params: [patientId, patientId, patientId, ...only.params, ...targets.params] as SqlValue[],
