@@ -183,13 +183,21 @@ function provenanceOfPatient(alias: string): string {
  * A Provenance names its targets: it is visible only while every target it names is (a
  * narrowed scope must not learn the id of a resource it does not share, and a
  * psychotherapy note is hidden from every patient scope). Leading ' AND '.
+ *
+ * The targets are the Provenance's literal references (`refs`, as provenanceOfPatient
+ * reads them) that are `target` index rows: on PostgreSQL idx_reference.target_id is
+ * `COLLATE "C"` and resources.id is not, so joining those two directly cannot use the
+ * (type, id) key and scanned every resource of the target's type per target
+ * (`$everything` of a patient with Provenance outside the compartment ran past the
+ * statement timeout).
  */
 function provenanceTargetsShared(scope: PatientScope, alias: string): { sql: string; params: SqlValue[] } {
   const inner = accessRestriction(scope, 't6');
   return {
     sql:
-      ` AND NOT EXISTS (SELECT 1 FROM idx_reference x6 JOIN resources t6 ON t6.type = x6.target_type AND t6.id = x6.target_id` +
-      ` WHERE x6.res = ${alias}.seq AND x6.param = 'target' AND NOT (1=1${inner.sql}))`,
+      ` AND NOT EXISTS (SELECT 1 FROM refs f6 JOIN resources t6 ON t6.type = f6.target_type AND t6.id = f6.target_id` +
+      ` WHERE f6.res = ${alias}.seq AND NOT (1=1${inner.sql}) AND EXISTS (SELECT 1 FROM idx_reference x6` +
+      ` WHERE x6.res = f6.res AND x6.param = 'target' AND x6.target_id = f6.target_id AND x6.target_type = f6.target_type))`,
     params: inner.params,
   };
 }
