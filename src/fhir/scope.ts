@@ -189,6 +189,18 @@ export function sharedReachedFrom(alias: string, types: readonly string[], holde
 }
 
 /**
+ * The patient in whose compartment every row of `rowType` that the scope admits lies, if
+ * there is one: a patient scope admits a resource of a type that is neither shared nor
+ * Provenance only through that patient's compartment (scopePredicate). The search
+ * compiler then drives from the patient-first indexes (migration 013); the scope
+ * predicate is still ANDed as always.
+ */
+export function compartmentOfScope(scope: Scope, rowType: string): string | undefined {
+  if (scope.kind !== 'patient' || rowType === 'Provenance' || SHARED_TYPES.includes(rowType)) return undefined;
+  return scope.patientId;
+}
+
+/**
  * A Provenance is about its targets (https://hl7.org/fhir/R4/provenance.html), but R4's
  * patient compartment holds one only when a target is the Patient itself. Inferno reads a
  * patient's Provenance through `_revinclude=Provenance:target` on every US Core search
@@ -211,6 +223,8 @@ function provenanceOfPatient(alias: string): string {
  * A Provenance names its targets: it is visible only while every target it names is (a
  * narrowed scope must not learn the id of a resource it does not share, and a
  * psychotherapy note is hidden from every patient scope). Leading ' AND '.
+ * Target ids are compared in resources.id's collation (asResourceId): otherwise PostgreSQL
+ * cannot use the (type, id) key and scans every resource of the target's type per target.
  */
 function provenanceTargetsShared(scope: PatientScope, alias: string, dialect: Dialect): { sql: string; params: SqlValue[] } {
   const [x, t] = [`${alias}_x6`, `${alias}_t6`];
@@ -339,7 +353,8 @@ export function everythingQueries(scope: PatientScope, afterSeq: number, limit: 
       sql:
         'SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE r.seq IN (' +
         'SELECT f.res FROM compartment c JOIN resources t ON t.seq = c.res' +
-        ' JOIN refs f ON f.target_type = t.type AND f.target_id = t.id WHERE c.patient = ?)' +
+        // refs.source_type (migration 013): one index probe per resource, no referring row fetched.
+        " JOIN refs f ON f.target_type = t.type AND f.target_id = t.id AND f.source_type = 'Provenance' WHERE c.patient = ?)" +
         " AND r.type = 'Provenance' AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)" +
         ` AND ${provenanceOfPatient('r')}${only.sql}${targets.sql} ORDER BY r.seq`,
       params: [patientId, patientId, patientId, ...only.params, ...targets.params] as SqlValue[],

@@ -4,8 +4,8 @@ import { normalizeString } from './normalize.js';
 import { ignore, type ParseContext } from './parse-control.js';
 import { parseDate, parseNumber, parseQuantity } from './parse-ordered.js';
 import { isResourceTypeName, parseReference, parseString, parseToken, parseUri } from './parse-value.js';
-import type { Clause, IndexTable } from './query.js';
-import type { SearchParamType } from './types.js';
+import type { Clause, IndexTable, ReferenceValue } from './query.js';
+import type { SearchParamDef, SearchParamType, SearchRegistry } from './types.js';
 
 /**
  * One filtering parameter (`name[:modifier]=v1,v2`) → one Clause. Comma-separated values
@@ -84,7 +84,9 @@ export function parseClause(ctx: ParseContext, name: string, value: string, dept
         throw errors.badParameter(`Type modifier ":${modifier}" is not a target of search parameter "${code}" for ${ctx.resourceType}`);
       }
       const known = new Set(ctx.registry.resourceTypes());
-      return { kind: 'reference', param: code, values: values.map((v) => parseReference(code, v, modifier, ctx.baseUrl, (t) => known.has(t))) };
+      const refs = values.map((v) => parseReference(code, v, modifier, ctx.baseUrl, (t) => known.has(t)));
+      const compartment = compartmentOfReference(ctx.registry, ctx.resourceType, def, refs);
+      return compartment === undefined ? { kind: 'reference', param: code, values: refs } : { kind: 'reference', param: code, values: refs, compartment };
     }
     case 'uri':
       return { kind: 'uri', param: code, mode: modifier === 'below' ? 'below' : modifier === 'above' ? 'above' : 'exact', values: values.map(parseUri) };
@@ -123,6 +125,35 @@ function parseChain(ctx: ParseContext, left: string, right: string, value: strin
     return undefined;
   }
   return { kind: 'chain', param: code, targets };
+}
+
+const PATIENT_TYPED = '.where(resolve() is Patient)';
+
+/**
+ * The patient whose compartment holds every resource a reference clause matches, if one
+ * does. The indexer puts a resource in patient X's compartment when a reference row of one
+ * of its type's compartment parameters points at `Patient/X` (src/fhir/search/indexer.ts),
+ * so a clause implies the compartment when it matches only such rows: a compartment
+ * parameter, or a parameter whose expression is a compartment parameter's narrowed by
+ * `.where(resolve() is Patient)` (`Observation.patient` of `Observation.subject`), with
+ * values naming one patient. A bare id (`patient=X`) names a patient only for a parameter
+ * narrowed to Patient (its rows with an id are Patient rows); otherwise the value must
+ * say `Patient/X`.
+ */
+function compartmentOfReference(registry: SearchRegistry, type: string, def: SearchParamDef, values: ReferenceValue[]): string | undefined {
+  const params = registry.compartmentParams(type);
+  if (params.length === 0 || type === 'Patient' || type === 'Group') return undefined;
+  const narrowed = def.expression.endsWith(PATIENT_TYPED);
+  const base = narrowed ? def.expression.slice(0, -PATIENT_TYPED.length) : def.expression;
+  const implies = params.includes(def.code) || (narrowed && params.some((p) => registry.get(type, p)?.expression === base));
+  if (!implies) return undefined;
+  let id: string | undefined;
+  for (const v of values) {
+    if (v.kind !== 'local' || (v.targetType === undefined ? !narrowed : v.targetType !== 'Patient')) return undefined;
+    if (id !== undefined && id !== v.id) return undefined;
+    id = v.id;
+  }
+  return id;
 }
 
 function splitValues(code: string, value: string): string[] {

@@ -48,7 +48,12 @@ export type Clause =
   | { kind: 'date'; param: string; values: DateValue[] }
   | { kind: 'number'; param: string; values: NumberValue[] }
   | { kind: 'quantity'; param: string; values: QuantityValue[] }
-  | { kind: 'reference'; param: string; values: ReferenceValue[] }
+  /**
+   * `compartment`: set by the parser when every resource the clause matches is in that
+   * patient's compartment (`patient=X`, `subject=Patient/X`: see compartmentOfReference),
+   * so the search may drive from the patient-first indexes.
+   */
+  | { kind: 'reference'; param: string; values: ReferenceValue[]; compartment?: string }
   | { kind: 'uri'; param: string; mode: 'exact' | 'below' | 'above'; values: string[] }
   /** `ref[:Type].param=value`: resources whose `ref` points at a target matching `inner` (per target type). */
   | { kind: 'chain'; param: string; targets: Array<{ type: string; inner: Clause }> };

@@ -12,15 +12,15 @@ const CHUNK = 400;
 const SEARCH_TABLES = ['idx_token', 'idx_string', 'idx_date', 'idx_number', 'idx_quantity', 'idx_reference', 'idx_uri'] as const;
 
 const COLUMNS: Record<string, string[]> = {
-  idx_token: ['res', 'type', 'param', 'system', 'code', 'text'],
+  idx_token: ['res', 'type', 'param', 'system', 'code', 'text', 'patient'],
   idx_string: ['res', 'type', 'param', 'value', 'exact'],
-  idx_date: ['res', 'type', 'param', 'lo', 'hi'],
+  idx_date: ['res', 'type', 'param', 'lo', 'hi', 'patient'],
   idx_number: ['res', 'type', 'param', 'value', 'lo', 'hi'],
   idx_quantity: ['res', 'type', 'param', 'value', 'lo', 'hi', 'system', 'code', 'unit'],
   idx_reference: ['res', 'type', 'param', 'target_type', 'target_id', 'url'],
   idx_uri: ['res', 'type', 'param', 'value'],
   compartment: ['patient', 'res'],
-  refs: ['res', 'target_type', 'target_id'],
+  refs: ['res', 'target_type', 'target_id', 'source_type'],
 };
 
 /** Removes every index row of a resource (before its new version's rows are written). */
@@ -33,6 +33,9 @@ export async function deleteSearchRows(tx: Queryable, seq: number): Promise<void
   for (const table of SEARCH_TABLES) await tx.run(`DELETE FROM ${table} WHERE res = ?`, [seq]);
 }
 
+/** The `patient` of the index rows of a resource in no patient compartment. */
+const NO_PATIENT: readonly string[] = [''];
+
 export class IndexBuffer {
   /** Per table, the queued rows' values one after the other (COLUMNS[table].length per row). */
   private readonly values = new Map<string, SqlValue[]>();
@@ -40,19 +43,24 @@ export class IndexBuffer {
 
   constructor(private readonly tx: Queryable) {}
 
-  /** Queues a resource version's rows; writes them out when the buffer grows large. */
+  /**
+   * Queues a resource version's rows; writes them out when the buffer grows large. Token
+   * and date rows are written once per patient compartment the resource is in (column
+   * `patient`, '' for none: migration 013), for the patient-first indexes.
+   */
   async add(seq: number, type: string, rows: IndexRows): Promise<void> {
+    const patients = rows.compartments.length === 0 ? NO_PATIENT : rows.compartments.length === 1 ? rows.compartments : [...new Set(rows.compartments)];
     if (rows.tokens.length) {
-      const v = this.list('idx_token', rows.tokens.length);
-      for (const r of rows.tokens) v.push(seq, type, r.param, r.system, r.code, r.text);
+      const v = this.list('idx_token', rows.tokens.length * patients.length);
+      for (const p of patients) for (const r of rows.tokens) v.push(seq, type, r.param, r.system, r.code, r.text, p);
     }
     if (rows.strings.length) {
       const v = this.list('idx_string', rows.strings.length);
       for (const r of rows.strings) v.push(seq, type, r.param, r.value, r.exact);
     }
     if (rows.dates.length) {
-      const v = this.list('idx_date', rows.dates.length);
-      for (const r of rows.dates) v.push(seq, type, r.param, r.lo, r.hi);
+      const v = this.list('idx_date', rows.dates.length * patients.length);
+      for (const p of patients) for (const r of rows.dates) v.push(seq, type, r.param, r.lo, r.hi, p);
     }
     if (rows.numbers.length) {
       const v = this.list('idx_number', rows.numbers.length);
@@ -71,14 +79,13 @@ export class IndexBuffer {
       for (const r of rows.uris) v.push(seq, type, r.param, r.value);
     }
     if (rows.compartments.length) {
-      const patients = new Set(rows.compartments);
-      const v = this.list('compartment', patients.size);
+      const v = this.list('compartment', patients.length);
       for (const p of patients) v.push(p, seq);
     }
     if (rows.refs.length) {
       const refs = new Map(rows.refs.map((r) => [`${r.targetType}/${r.targetId}`, r]));
       const v = this.list('refs', refs.size);
-      for (const r of refs.values()) v.push(seq, r.targetType, r.targetId);
+      for (const r of refs.values()) v.push(seq, r.targetType, r.targetId, type);
     }
     // Only whole chunks here: the last, partial one of each table waits for flush(), so
     // nearly every INSERT has the same shape (one prepared statement per table).

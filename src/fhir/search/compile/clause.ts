@@ -53,7 +53,8 @@ export function compileClauses(clauses: Clause[], ctx: CompileContext): Sql {
   // order and stops after a page of matches); PostgreSQL gains from the nested one.
   const nested = ctx.dialect === 'postgres' ? nestedDriver(clauses, ctx) : undefined;
   if (nested) return nested;
-  return join(clauses.map((c, i) => compileClause(c, { ...ctx, correlate: i > 0 })), 'AND');
+  // Only the driving clause reads the patient-first index; the others check the candidate's own rows.
+  return join(clauses.map((c, i) => compileClause(c, i === 0 ? { ...ctx, correlate: false } : { ...ctx, correlate: true, compartment: undefined })), 'AND');
 }
 
 /** Clauses that only look at index rows of the resource (not its id or lastUpdated columns). */
@@ -71,6 +72,7 @@ function nestedDriver(clauses: Clause[], ctx: CompileContext): Sql | undefined {
   const filters = rest.filter(onIndexRows);
   if (filters.length === 0 || !onIndexRows(first)) return undefined;
   const driver = compileClause(first, { ...ctx, correlate: false });
+  ctx = { ...ctx, compartment: undefined };
   const head = `${ctx.alias}.seq IN (SELECT x.res FROM `;
   if (!driver.sql.startsWith(head) || !driver.sql.endsWith(')')) return undefined;
   const inner = `SELECT x.res AS seq FROM ${driver.sql.slice(head.length, -1)}`;

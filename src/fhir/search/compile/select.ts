@@ -1,5 +1,5 @@
 import type { Dialect, SqlValue } from '../../../db/db.js';
-import { scopePredicate, type Scope } from '../../scope.js';
+import { compartmentOfScope, scopePredicate, type Scope } from '../../scope.js';
 import type { Clause, Cursor, SearchQuery, SortKey } from '../query.js';
 import { compileClauses } from './clause.js';
 import { sortExpression } from './sort.js';
@@ -21,9 +21,11 @@ import type { Sql } from './sql.js';
 export function baseWhere(query: SearchQuery, scope: Scope, dialect: Dialect): Sql {
   // Every row is of the searched type (an index clause or r.type = ? ensures it).
   const s = scopePredicate(scope, 'r', query.resourceType, dialect);
-  const clauses = [...query.clauses].sort((a, b) => selectivity(a) - selectivity(b));
-  const c = compileClauses(clauses, { type: query.resourceType, alias: 'r', scope, depth: 0, dialect });
-  const typed = clauses.length > 0 && selectivity(clauses[0]) < UNSELECTIVE;
+  const compartment = compartmentOfScope(scope, query.resourceType) ?? compartmentOfClauses(query.clauses);
+  const rank = (c: Clause) => (compartment !== undefined && patientFirst(c) ? PATIENT_FIRST[c.kind] ?? UNSELECTIVE : selectivity(c));
+  const clauses = [...query.clauses].sort((a, b) => rank(a) - rank(b));
+  const c = compileClauses(clauses, { type: query.resourceType, alias: 'r', scope, depth: 0, dialect, compartment });
+  const typed = clauses.length > 0 && rank(clauses[0]) < UNSELECTIVE;
   const type = typed ? { sql: '', params: [] } : { sql: 'r.type = ? AND ', params: [query.resourceType] };
   return {
     sql: `${type.sql}${c.sql} AND r.deleted = 0 AND ${s.sql}`,
@@ -32,6 +34,24 @@ export function baseWhere(query: SearchQuery, scope: Scope, dialect: Dialect): S
 }
 
 const UNSELECTIVE = 100;
+
+/**
+ * With every result in one patient's compartment, a token or date clause read from the
+ * patient-first index (the patient's rows of that value) is a shorter list than the
+ * patient's reference rows (every resource of the type in the record): it drives.
+ */
+const PATIENT_FIRST: Partial<Record<Clause['kind'], number>> = { token: 0.5, date: 0.7 };
+
+function patientFirst(clause: Clause): boolean {
+  if (clause.kind === 'token') return clause.mode === 'code';
+  return clause.kind === 'date';
+}
+
+/** The patient whose compartment every match lies in, by a reference clause (see Clause `compartment`). */
+function compartmentOfClauses(clauses: Clause[]): string | undefined {
+  for (const c of clauses) if (c.kind === 'reference' && c.compartment !== undefined) return c.compartment;
+  return undefined;
+}
 
 /** A rough rank: lower runs first and may drive the query; UNSELECTIVE and above cannot. */
 function selectivity(clause: Clause): number {

@@ -18,7 +18,15 @@ export interface CompileContext {
   correlate?: boolean;
   /** The database the SQL is for (plans differ: see compileClauses). */
   dialect: Dialect;
+  /**
+   * Every row the search may return is in this patient's compartment: the driving clause
+   * reads its list of matches from the patient-first index (PATIENT_TABLES, migration 013).
+   */
+  compartment?: string;
 }
+
+/** Index tables whose rows carry the compartment's patient (`patient`, '' for none). */
+export const PATIENT_TABLES: ReadonlySet<string> = new Set(['idx_token', 'idx_date']);
 
 export function sql(text: string, params: SqlValue[] = []): Sql {
   return { sql: text, params };
@@ -52,6 +60,13 @@ export function inIndex(ctx: CompileContext, table: string, param: string, cond:
     return {
       sql: `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${table} x WHERE x.res = ${ctx.alias}.seq AND x.param = ?${where})`,
       params: [param, ...(cond ? cond.params : [])],
+    };
+  }
+  if (ctx.compartment !== undefined && !negate && PATIENT_TABLES.has(table)) {
+    // Patient-first: a seek to (patient, type, param, value) instead of every row of the value.
+    return {
+      sql: `${ctx.alias}.seq IN (SELECT x.res FROM ${table} x WHERE x.patient = ? AND x.type = ? AND x.param = ?${where})`,
+      params: [ctx.compartment, ctx.type, param, ...(cond ? cond.params : [])],
     };
   }
   return {
