@@ -36,10 +36,10 @@ async function entry() {
   const dist = pathToFileURL(join(ROOT, 'dist/main.js')).href;
   // A deployment of dist/ without the sources: nothing to compare with.
   if (!existsSync(join(ROOT, 'src/main.ts'))) return dist;
-  const { readBuildInfo, sourceStamp } = await import('../scripts/source-stamp.mjs');
-  const built = readBuildInfo(ROOT)?.stamp;
-  if (built && built === sourceStamp(ROOT) && existsSync(join(ROOT, 'dist/main.js'))) return dist;
-  const why = built ? 'the sources changed since dist/ was built' : 'dist/ has not been built';
+  const { isFresh, readBuildInfo } = await import('../scripts/source-stamp.mjs');
+  const info = readBuildInfo(ROOT);
+  if (isFresh(ROOT, info) && existsSync(join(ROOT, 'dist/main.js'))) return dist;
+  const why = info ? 'the sources changed since dist/ was built' : 'dist/ has not been built';
   let failure;
   try {
     const started = Date.now();

@@ -13,14 +13,18 @@ import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { readBuildInfo, sourceStamp } from './source-stamp.mjs';
+import { inputFiles, readBuildInfo, sourceStamp, statStamp } from './source-stamp.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Builds dist/ from src/ under `root`; returns the stamp written to dist/build.json. */
 export async function buildDist(root = ROOT) {
   const dist = join(root, 'dist');
-  const stamp = sourceStamp(root);
+  // Both fingerprints before esbuild reads the sources: a file written during the build
+  // then no longer matches them, and the next check rebuilds.
+  const inputs = inputFiles(root);
+  const fingerprint = statStamp(root, inputs);
+  const stamp = sourceStamp(root, inputs);
   const result = await build({
     absWorkingDir: root,
     entryPoints: ['src/main.ts'],
@@ -54,7 +58,7 @@ export async function buildDist(root = ROOT) {
   // Static files of the portal and admin, served relative to the module (src/web/plugin.tsx).
   cpSync(join(root, 'src/web/assets'), join(dist, 'assets'), { recursive: true, force: true });
   const previous = readBuildInfo(root);
-  writeAtomic(join(dist, 'build.json'), JSON.stringify({ stamp, files, previousFiles: previous?.files ?? [], builtAt: new Date().toISOString() }, null, 1), tmp);
+  writeAtomic(join(dist, 'build.json'), JSON.stringify({ stamp, statStamp: fingerprint, files, previousFiles: previous?.files ?? [], builtAt: new Date().toISOString() }, null, 1), tmp);
   const keep = new Set([...files, ...(previous?.files ?? []), 'build.json', 'assets']);
   for (const name of readdirSync(dist)) {
     if (!keep.has(name) && !name.includes('.tmp-')) rmSync(join(dist, name), { recursive: true, force: true });

@@ -3,9 +3,9 @@
 // Plain JavaScript so that it can import the build scripts as they are.
 import { join } from 'node:path';
 import { buildDist } from '../scripts/build.mjs';
-import { readBuildInfo, sourceStamp } from '../scripts/source-stamp.mjs';
+import { isFresh, readBuildInfo } from '../scripts/source-stamp.mjs';
 
 export default async function setup() {
   const root = join(import.meta.dirname, '..');
-  if (readBuildInfo(root)?.stamp !== sourceStamp(root)) await buildDist(root);
+  if (!isFresh(root, readBuildInfo(root))) await buildDist(root);
 }

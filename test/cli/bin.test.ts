@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,12 @@ describe('a checkout: dist/ is what runs, and it follows the sources', () => {
     const second = await run(bin, ['--help']);
     expect(second.stderr).toBe('');
     expect(second.stdout).toContain('ran dist');
+
+    // A touch (or a copy) changes modification times, not contents: still no rebuild.
+    utimesSync(join(copy, 'src/main.ts'), new Date(), new Date(Date.now() + 5000));
+    const touched = await run(bin, ['--help']);
+    expect(touched.stderr).toBe('');
+    expect(touched.stdout).toContain('ran dist');
   });
 
   it('rebuilds when a source changed (a pull, a branch switch, an edit) instead of running the old bundle', { timeout: 120_000 }, async () => {
