@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** What `serve` needs before the process starts; the same as package.json's `npm start`. */
+/** What `serve` needs before the process starts: the shell line's settings (`npm start` is `bin/chartkey.js serve`). */
 const SERVE_NODE_FLAGS = ['--max-semi-space-size=4', '--enable-source-maps'];
 const SERVE_ENV = { MALLOC_ARENA_MAX: '2' };
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
