@@ -227,7 +227,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     }
     for (const server of servers.values()) {
       peakRss.push(peakRssMiB(server.proc.pid!));
-      server.proc.kill('SIGTERM');
+      await stop(server.proc);
     }
 
     const sync = syncPatients > 0 && benchData.syncApps.length > 0 ? await syncScenario(databaseUrl, benchData, tmp, nextPort, children, dbCpu, peakRss) : undefined;
@@ -248,8 +248,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     printTable(db, summary);
     return summary;
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, profileDir ? 3000 : 500));
+    await Promise.all(children.map(stop));
     await admin?.end();
     await fresh.drop();
   }
@@ -369,7 +368,7 @@ async function syncScenario(databaseUrl: string, d: BenchData, tmp: string, next
       if (writer) writer.kill('SIGTERM');
       const writerSummary = writerOut ? parseLast(await writerOut) : undefined;
       peakRss.push(peakRssMiB(server.proc.pid!));
-      server.proc.kill('SIGTERM');
+      await stop(server.proc);
       const lookups = m1.hit + m1.miss - m0.hit - m0.miss;
       results[label] = combine(passes, cpu, dbMs, lookups > 0 ? (m1.hit - m0.hit) / lookups : undefined, writerSummary);
       log(`${results[label].syncsPerSecond.toFixed(1)} syncs/s, ${Math.round(results[label].rps)} req/s${writerSummary ? ` (writer: ${writerSummary.mode}, ${writerSummary.perSecond.toFixed(1)} tx/s)` : ''}\n`);
@@ -427,6 +426,26 @@ async function cacheLookups(base: string): Promise<{ hit: number; miss: number }
   const text = await (await fetch(`${base}/metrics`)).text();
   const count = (result: string) => Number(new RegExp(`chartkey_fhir_cache_lookups_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
   return { hit: count('hit'), miss: count('miss') };
+}
+
+/**
+ * Ends a child with one SIGTERM and waits for it to exit. One: a server's graceful stop
+ * handles the first SIGTERM only, and a second one kills it on the spot — before
+ * `--cpu-prof` has written its profile (why --profile used to leave the folder empty).
+ */
+const stopping = new WeakMap<ChildProcess, Promise<void>>();
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  let done = stopping.get(child);
+  if (!done) {
+    done = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => (child.kill('SIGKILL'), resolve()), 30_000);
+      child.once('exit', () => (clearTimeout(timer), resolve()));
+    });
+    stopping.set(child, done);
+    child.kill('SIGTERM');
+  }
+  return done;
 }
 
 function collect(child: ChildProcess): Promise<string> {

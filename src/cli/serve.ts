@@ -34,15 +34,6 @@ const command: CliCommand = {
     const stopMaintenance = startMaintenance(services);
     const bound = (app.server.address() as AddressInfo).port;
 
-    const out = ctx.stdout;
-    out.write(`\nChartKey is running on ${config.publicUrl}\n`);
-    out.write(`  Listening on:    ${scheme}://${host.includes(':') ? `[${host}]` : host}:${bound}\n`);
-    out.write(`  Patient portal:  ${config.publicUrl}/portal/login\n`);
-    out.write(`  Practice admin:  ${config.publicUrl}/admin/login\n`);
-    out.write(`  FHIR base URL:   ${config.publicUrl}/fhir\n`);
-    out.write(`  Database:        ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}\n`);
-    if (demo) out.write(demo);
-
     // Graceful stop (SPEC Operations): no new connections; requests in flight finish (new
     // requests on kept-alive connections get 503 from Fastify meanwhile); then the access
     // log and the logger are flushed and the database closed. Bounded: whatever still
@@ -77,6 +68,17 @@ const command: CliCommand = {
     };
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+    // Announced only now: whoever starts the server on this line (an orchestrator, a test)
+    // may signal it at once, and a signal before the handlers above would kill it outright.
+    const out = ctx.stdout;
+    out.write(`\nChartKey is running on ${config.publicUrl}\n`);
+    out.write(`  Listening on:    ${scheme}://${host.includes(':') ? `[${host}]` : host}:${bound}\n`);
+    out.write(`  Patient portal:  ${config.publicUrl}/portal/login\n`);
+    out.write(`  Practice admin:  ${config.publicUrl}/admin/login\n`);
+    out.write(`  FHIR base URL:   ${config.publicUrl}/fhir\n`);
+    out.write(`  Database:        ${config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@')}\n`);
+    if (demo) out.write(demo);
     return -1;
   },
 };

@@ -25,8 +25,9 @@ export const BULK_LOAD: BulkLoadOptions = { cacheMiB: 256, walAutocheckpoint: 16
 export function openDb(url: string, options: OpenOptions = {}): Db {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length) || ':memory:', { writer: options.bulkLoad });
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    // A bulk load runs long statements (ANALYZE, big transactions) on purpose: no timeouts.
-    return openPostgres(url, options.bulkLoad ? { connectTimeoutMs: 10_000, queryTimeoutMs: 0, statementTimeoutMs: 0 } : {});
+    // A bulk load runs long statements (ANALYZE, big transactions) on purpose: no timeouts;
+    // and no named statements, whose generic plans could be made while tables are small.
+    return openPostgres(url, options.bulkLoad ? { connectTimeoutMs: 10_000, queryTimeoutMs: 0, statementTimeoutMs: 0, preparedStatements: 0 } : {});
   }
   throw new Error(`DATABASE_URL must start with sqlite: or postgres:// (got "${url.split(':')[0]}:…")`);
 }

@@ -24,7 +24,19 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   queryTimeoutMs?: number;
   statementTimeoutMs?: number;
+  /** How many distinct read texts run as named prepared statements (default PREPARED_STATEMENTS; 0: none). */
+  preparedStatements?: number;
 }
+
+/**
+ * Distinct read statements (SELECT / WITH, run outside a transaction) that become named
+ * prepared statements: each connection parses and plans such a text once and PostgreSQL
+ * may keep a generic plan after five executions — a search's parse and plan cost about as
+ * much backend CPU as executing it. Bounded, so backends' memory is; the texts past the
+ * bound, writes and everything inside a transaction (imports, bulk loads: plans made while
+ * a table is still small must not stick) run unnamed, parsed and planned each time.
+ */
+export const PREPARED_STATEMENTS = 200;
 
 /** The server's bounds: one wait of at most 4 s, so a request stuck on the database answers 503 within 5 s (a slow legitimate query, ~3 s under load, still completes). */
 export const SERVER_TIMEOUTS = { connectTimeoutMs: 2000, queryTimeoutMs: 4000, statementTimeoutMs: 4000 } as const;
@@ -49,22 +61,38 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
   // An idle client that fails is removed from the pool by pg-pool itself; the next query
   // opens a fresh connection, so the pool recovers when the database is back.
   pool.on('error', () => undefined);
-  const translated = new Map<string, string>();
-  const text = (sql: string) => {
-    let t = translated.get(sql);
-    if (t === undefined) {
-      t = toPgPlaceholders(sql);
-      if (translated.size > 5000) translated.clear();
-      translated.set(sql, t);
+  // Statements by SQL text. Prepared statements belong to a connection: pg names them per
+  // client (Connection.parsedStatements, filled when the server confirms the Parse), so a
+  // new connection after an outage parses each name again on first use, and a connection
+  // that failed or timed out is destroyed, never reused (wrap, transaction below). A name
+  // always stands for the same text: named entries are never evicted or renamed.
+  const preparedLimit = options.preparedStatements ?? PREPARED_STATEMENTS;
+  let named = 0;
+  const statements = new Map<string, { text: string; name?: string }>();
+  const statement = (sql: string) => {
+    let s = statements.get(sql);
+    if (s === undefined) {
+      if (statements.size >= 5000) for (const [k, v] of statements) if (!v.name) statements.delete(k);
+      const read = /^\s*(select|with)\b/i.test(sql);
+      s = { text: toPgPlaceholders(sql), name: read && named < preparedLimit ? `ck${named++}` : undefined };
+      statements.set(sql, s);
     }
-    return t;
+    return s;
   };
 
-  // `unbounded`: no client-side read timeout (setTimeout's largest delay; pg treats 0 as "use the default").
-  const on = (client: pg.Pool | pg.PoolClient, unbounded = false): Queryable => {
+  // `prepared`: named statements allowed (the pool, outside transactions). `unbounded`: no
+  // client-side read timeout (setTimeout's largest delay; pg treats 0 as "use the default").
+  const on = (client: pg.Pool | pg.PoolClient, { prepared = false, unbounded = false } = {}): Queryable => {
     const q = (sql: string, params: readonly SqlValue[]) => {
+      const s = statement(sql);
       // query_timeout per query is read by pg's Client.query but missing from @types/pg.
-      const config = (unbounded ? { text: text(sql), values: params, query_timeout: 2 ** 31 - 1 } : { text: text(sql), values: params }) as pg.QueryConfig;
+      const config = (
+        unbounded
+          ? { text: s.text, values: params, query_timeout: 2 ** 31 - 1 }
+          : prepared && s.name
+            ? { name: s.name, text: s.text, values: params }
+            : { text: s.text, values: params }
+      ) as pg.QueryConfig;
       return wrap(() => client.query(config));
     };
     return {
@@ -81,7 +109,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     };
   };
 
-  const base = on(pool);
+  const base = on(pool, { prepared: true });
   return {
     ...base,
     async transaction<T>(fn: (tx: Queryable) => Promise<T>, txOptions: TransactionOptions = {}): Promise<T> {
@@ -90,7 +118,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
       try {
         await wrap(() => client.query('BEGIN'));
         if (txOptions.unbounded) await wrap(() => client.query('SET LOCAL statement_timeout = 0'));
-        const result = await fn(on(client, txOptions.unbounded));
+        const result = await fn(on(client, { unbounded: txOptions.unbounded }));
         await wrap(() => client.query('COMMIT'));
         return result;
       } catch (err) {

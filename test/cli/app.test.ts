@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair } from 'jose';
 import pino from 'pino';
@@ -16,6 +15,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { openDb } from '../../src/db/open.js';
 import { createServices, type Services } from '../../src/services.js';
 import { basic } from '../helpers/app.js';
+import { BIN, CHILD_PATH } from '../helpers/child.js';
 import { backends, createTestDb, type TestDb } from '../helpers/db.js';
 import { addPatient, enabledPatient } from '../portal/harness.js';
 
@@ -26,9 +26,8 @@ import { addPatient, enabledPatient } from '../portal/harness.js';
  * server: the secret authenticates at /oauth/introspect, a removed app's token is refused,
  * the rotated key is published at /oauth/jwks.
  */
-/** Each child process starts tsx and the services: slow on a busy machine, so these tests get room. */
+/** Each child process starts node and the services: slow on a busy machine, so these tests get room. */
 const SLOW = { timeout: 300_000 };
-const BIN = fileURLToPath(new URL('../../bin/chartkey.js', import.meta.url));
 
 interface Run {
   code: number;
@@ -38,7 +37,7 @@ interface Run {
 
 function chartkey(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
+    execFile(BIN, args, { env: { ...process.env, PATH: CHILD_PATH, ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });

@@ -1,29 +1,34 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CHILD_PATH } from '../helpers/child.js';
 
 /**
- * README's first command, as a newcomer runs it: build, then serve with the embedded
- * defaults on an empty data folder — demo practice seeded, sign-in details printed once.
+ * README's first command, as a newcomer runs it: `npm start` (package.json's script, run
+ * by a shell as npm runs it; `npm install` built dist/ and so did the test setup) serves
+ * with the embedded defaults on an empty data folder — demo practice seeded, sign-in
+ * details printed once.
  */
 describe('npm start on an empty data folder', () => {
   const dir = mkdtempSync(join(tmpdir(), 'chartkey-start-'));
   let server: ChildProcess | undefined;
   afterAll(() => {
-    server?.kill('SIGTERM');
+    // The script's shell and the server it execs: one process group of their own.
+    if (server?.pid) process.kill(-server.pid, 'SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('builds, migrates, seeds the demo practice, prints how to sign in and serves every surface', async () => {
+  it('migrates, seeds the demo practice, prints how to sign in and serves every surface', async () => {
     const root = join(import.meta.dirname, '../..');
-    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root });
+    const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
     const port = 21000 + Math.floor(Math.random() * 9000);
-    server = spawn(process.execPath, ['dist/main.js', 'serve'], {
+    server = spawn('sh', ['-c', start], {
       cwd: root,
-      env: { ...process.env, CHARTKEY_DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '' },
+      env: { ...process.env, PATH: CHILD_PATH, CHARTKEY_DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let out = '';
     server.stdout!.on('data', (d) => (out += String(d)));

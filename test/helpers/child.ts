@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
-const BIN = join(import.meta.dirname, '../../bin/chartkey.js');
+/** The installed command: run as operators run it (its shell line, then the compiled bundle in dist/). */
+export const BIN = join(import.meta.dirname, '../../bin/chartkey.js');
+/** PATH for a child that runs BIN: the bin execs `node` from PATH, so this test run's node comes first. */
+export const CHILD_PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
 
 /** A `chartkey` command running as a child process (its own pid, so it can be signalled or killed). */
 export interface ChartkeyProcess {
@@ -15,8 +18,8 @@ export interface ChartkeyProcess {
 }
 
 export function spawnChartkey(args: string[], env: Record<string, string>): ChartkeyProcess {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', CHARTKEY_DEMO: '0', ...env },
+  const proc = spawn(BIN, args, {
+    env: { PATH: CHILD_PATH, HOME: process.env.HOME ?? '/root', LOG_LEVEL: 'info', CHARTKEY_DEMO: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
