@@ -46,7 +46,7 @@ import { parseArgs } from '../src/cli/args.js';
 import { cpuMillis, peakRssMiB } from './proc.js';
 import { SYNC_TYPES } from './sync-types.js';
 import { loadBenchData, type BenchData } from './setup.js';
-import { benchCodeExchange, prepareSmart } from './smart.js';
+import { benchCodeExchange, mintCodes, prepareSmart } from './smart.js';
 import { benchExport, type ExportMeasure } from './export.js';
 import { patientTransaction, WRITE_BUNDLE_ENTRIES } from './write-bundle.js';
 import { benchPort, createBenchDatabase, PG_ADMIN, type Server, startServer as startBenchServer, waitFor } from './server.js';
@@ -180,7 +180,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
 
     // SMART: minted codes for the exchange measurement, and a refreshed token for a read case.
     const first = servers.get(modes[0])!;
-    const smart = smartCodes > 0 ? await prepareSmart(databaseUrl, first.base, benchData.patientId, smartCodes) : undefined;
+    const smart = smartCodes > 0 ? await prepareSmart(databaseUrl, first.base, benchData.patientId) : undefined;
     const cases = [
       ...(await buildCases(first.base, benchData)),
       ...(smart
@@ -219,9 +219,10 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     }
     let codeExchange: { requests: number; rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: number } | undefined;
     if (smart && (!only || only.some((o) => 'SMART code exchange'.includes(o)))) {
-      log(`  SMART code exchange (${smart.codes.length} distinct codes) … `);
+      const minted = await mintCodes(databaseUrl, first.base, smart, smartCodes);
+      log(`  SMART code exchange (${minted.codes.length} distinct codes) … `);
       const before = cpuMillis(first.proc.pid!);
-      const exchange = await benchCodeExchange(first.base, smart, connections);
+      const exchange = await benchCodeExchange(first.base, { ...smart, ...minted }, connections);
       codeExchange = { ...exchange, cpuMsPerRequest: (cpuMillis(first.proc.pid!) - before) / Math.max(exchange.requests, 1) };
       log(`${Math.round(exchange.rps)} req/s\n`);
     }
