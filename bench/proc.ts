@@ -23,3 +23,10 @@ export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(status);
   return m ? Number(m[1]) / 1024 : NaN;
 }
+
+/** Resident memory of a process by kind, MiB, from /proc/PID/status: anonymous (heaps, malloc), file-backed (the node binary, shared libraries), shared memory. */
+export function rssParts(pid: number): { rss: number; anon: number; file: number; shmem: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+}

@@ -71,9 +71,12 @@ export interface Server {
  */
 export async function startServer(options: ServerOptions): Promise<Server> {
   const base = `http://127.0.0.1:${options.port}`;
-  // The same V8 flags as `npm start` (package.json): a 4 MiB young generation keeps the
-  // server's resident memory near 150 MiB under load at no measurable cost in throughput.
-  const proc = spawn(process.execPath, ['--max-semi-space-size=4', ...(options.nodeFlags ?? []), 'dist/main.js', 'serve'], {
+  // The same V8 flags as `npm start` (bin/chartkey.js): a 4 MiB young generation keeps the
+  // server's resident memory near 150 MiB under load at no measurable cost in throughput;
+  // a 1 GiB old generation caps V8's heap growing factor at ~1.6 instead of 4 (the old
+  // space's sawtooth: docs/reliability.md). NODE_OPTIONS may set another.
+  const oldSpace = /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? '') ? [] : ['--max-old-space-size=1024'];
+  const proc = spawn(process.execPath, ['--max-semi-space-size=4', ...oldSpace, ...(options.nodeFlags ?? []), 'dist/main.js', 'serve'], {
     // MALLOC_ARENA_MAX=2 as in `npm start`: glibc's per-thread malloc arenas (V8's GC
     // threads allocate too) otherwise hold ~20 MiB of freed memory under load.
     env: {

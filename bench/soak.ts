@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from '../src/cli/args.js';
 import { loadConfig } from '../src/config/config.js';
 import { createServices } from '../src/services.js';
-import { cpuMillis as procCpu, rssMiB as procRss } from './proc.js';
+import { cpuMillis as procCpu, rssParts as procRssParts } from './proc.js';
 import { benchPort, createBenchDatabase, startServer } from './server.js';
 import { type BenchData, loadBenchData } from './setup.js';
 import { SYNC_TYPES } from './sync-types.js';
@@ -65,7 +65,26 @@ interface Minute {
   /** V8 heap in use and memory outside it (Buffers, SQLite's and argon2's allocations show in RSS only), MiB, from /metrics at the minute's end. */
   heapMiB?: number;
   externalMiB?: number;
+  /** The memory table's readings: /proc means over the minute, the server's /metrics at its end. */
+  anon: number[];
+  file: number[];
+  mem?: ServerMemory;
 }
+
+/** The server's memory by part, MiB, from its /metrics (prom-client's default metrics and ChartKey's own). */
+interface ServerMemory {
+  heapUsed: number;
+  /** Committed V8 heap: what the heap costs in RSS. */
+  heapTotal: number;
+  /** Committed size per V8 space (old, new, large_object, code …). */
+  spaces: Record<string, number>;
+  external: number;
+  arrayBuffers: number;
+  cache: number;
+}
+
+/** Every 5 s over the soak: /proc and /metrics readings, for the JSON (how RSS and the heap move inside a minute). */
+const samples: Array<{ s: number; rss: number; anon: number; file: number } & Partial<ServerMemory>> = [];
 
 const minutesData: Minute[] = [];
 const errorKinds = new Map<string, number>();
@@ -82,7 +101,7 @@ function bucket(): Minute | undefined {
   if (phase !== 'soak') return undefined;
   const i = Math.floor((performance.now() - soakStart) / 60_000);
   if (i >= minutes) return minutesData[minutes - 1];
-  while (minutesData.length <= i) minutesData.push({ requests: 0, errors: 0, latencies: [], rss: [], cpuMs: 0, load1: 0, shed: 0 });
+  while (minutesData.length <= i) minutesData.push({ requests: 0, errors: 0, latencies: [], rss: [], anon: [], file: [], cpuMs: 0, load1: 0, shed: 0 });
   return minutesData[i];
 }
 
@@ -94,13 +113,14 @@ const cpuMillis = (pid: number) => {
     return NaN;
   }
 };
-const rssMiB = (pid: number) => {
+const rssParts = (pid: number) => {
   try {
-    return procRss(pid);
+    return procRssParts(pid);
   } catch {
-    return NaN;
+    return { rss: NaN, anon: NaN, file: NaN, shmem: NaN };
   }
 };
+const rssMiB = (pid: number) => rssParts(pid).rss;
 
 // ---------------------------------------------------------------- HTTP
 
@@ -328,7 +348,16 @@ async function soak(w: World, rate: number, serverPid: number): Promise<void> {
   let launched = 0;
   let cpu0 = cpuMillis(serverPid);
   const cap = connections * 8;
-  const rssTimer = setInterval(() => bucket()?.rss.push(rssMiB(serverPid)), 5000);
+  const rssTimer = setInterval(() => {
+    const p = rssParts(serverPid);
+    const m = bucket();
+    m?.rss.push(p.rss);
+    m?.anon.push(p.anon);
+    m?.file.push(p.file);
+    const sample = { s: Math.round((performance.now() - soakStart) / 1000), rss: p.rss, anon: p.anon, file: p.file };
+    samples.push(sample);
+    void serverMemory().then((mem) => Object.assign(sample, mem));
+  }, 5000);
   let shown = 0;
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
@@ -336,15 +365,17 @@ async function soak(w: World, rate: number, serverPid: number): Promise<void> {
       // Close each minute: CPU, load, and a line on stderr.
       const finished = Math.min(Math.floor(elapsed / 60_000), minutes);
       while (shown < finished) {
-        const m = minutesData[shown] ?? { requests: 0, errors: 0, latencies: [], rss: [], cpuMs: 0, load1: 0, shed: 0 };
+        const m = minutesData[shown] ?? { requests: 0, errors: 0, latencies: [], rss: [], anon: [], file: [], cpuMs: 0, load1: 0, shed: 0 };
         const cpu = cpuMillis(serverPid);
         m.cpuMs = cpu - cpu0;
         cpu0 = cpu;
         m.load1 = loadavg()[0];
         m.rss.push(rssMiB(serverPid));
         const closing = shown;
-        void heap().then((h) => {
-          Object.assign(m, h);
+        void serverMemory().then((mem) => {
+          m.mem = mem;
+          m.heapMiB = mem?.heapUsed;
+          m.externalMiB = mem?.external;
           log(`  ${line(closing + 1, m)}\n`);
         });
         shown++;
@@ -372,15 +403,48 @@ async function soak(w: World, rate: number, serverPid: number): Promise<void> {
   while (inFlight > 0 && performance.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
 
-/** The server's V8 heap in use and external memory (prom-client's default metrics). */
-async function heap(): Promise<{ heapMiB?: number; externalMiB?: number }> {
+/** The server's memory by part (its /metrics); undefined if it does not answer. Not counted as a request of the soak. */
+async function serverMemory(): Promise<ServerMemory | undefined> {
   try {
-    const text = (await request('metrics', 200, 'GET', '/metrics', {})).body;
+    const text = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: base.hostname, port: base.port, path: '/metrics', agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`HTTP ${res.statusCode}`))));
+          res.on('error', reject);
+        })
+        .on('error', reject);
+    });
     const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]) / 1024 / 1024;
-    return { heapMiB: metric('nodejs_heap_size_used_bytes'), externalMiB: metric('nodejs_external_memory_bytes') };
+    const spaces: Record<string, number> = {};
+    for (const [, space, value] of text.matchAll(/^nodejs_heap_space_size_total_bytes\{space="([^"]+)"\} (\S+)/gm)) spaces[space] = Number(value) / 1024 / 1024;
+    return {
+      heapUsed: metric('nodejs_heap_size_used_bytes'),
+      heapTotal: metric('nodejs_heap_size_total_bytes'),
+      spaces,
+      external: metric('nodejs_external_memory_bytes'),
+      arrayBuffers: metric('nodejs_array_buffers_bytes'),
+      cache: metric('chartkey_fhir_cache_bytes'),
+    };
   } catch {
-    return {};
+    return undefined;
   }
+}
+
+/** Where the RSS is, per minute: anonymous memory (V8's committed heap, Buffers, malloc) against file-backed (code). */
+function memoryTable(): string {
+  const f = (x?: number) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
+  return [
+    '| minute | RSS | RssAnon | RssFile | heap used / total | old / new / large-object / code space | external (arrayBuffers) | result cache | anon − heap total − external |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...minutesData.map((m, i) => {
+      const x = m.mem;
+      const sp = x?.spaces ?? {};
+      const rest = x ? mean(m.anon) - x.heapTotal - x.external : NaN;
+      return `| ${i + 1} | ${f(mean(m.rss))} | ${f(mean(m.anon))} | ${f(mean(m.file))} | ${f(x?.heapUsed)} / ${f(x?.heapTotal)} | ${f(sp.old)} / ${f(sp.new)} / ${f(sp.large_object)} / ${f(sp.code)} | ${f(x?.external)} (${f(x?.arrayBuffers)}) | ${f(x?.cache)} | ${f(rest)} |`;
+    }),
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------- report
@@ -514,6 +578,9 @@ async function main() {
       `RSS growth from minute 2 to minute ${minutesData.length}: ${(v.rssGrowth * 100).toFixed(1)} % (limit 5 %) → ${v.pass.rss ? 'PASS' : 'FAIL'}`,
       `p99 after minute 2: median ${fmt(v.medianP99)} ms, worst minute ${v.worstP99Ratio.toFixed(2)}× the median (limit 2), last third ${v.p99Trend.toFixed(2)}× the first (limit 1.5) → ${v.pass.p99 ? 'PASS' : 'FAIL'}`,
       '',
+      'memory (MiB; RSS, RssAnon, RssFile: means of 5-second samples of /proc/PID/status; the rest from /metrics at the minute\'s end):',
+      memoryTable(),
+      '',
       stepTable(stepLatencies),
       '',
       `shed (not started: ${connections * 8} operations already in flight, or no portal user free): ${v.shed}`,
@@ -521,8 +588,8 @@ async function main() {
     if (serverExit) table.push(`ABORTED: ${serverExit}`);
     process.stdout.write(table.join('\n') + '\n');
     const file = join(outDir, `soak-${db}-${stamp}.json`);
-    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, cpuMs: m.cpuMs, load1: m.load1 }));
-    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, rate, minutes: perMinute, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
+    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, anonMiB: mean(m.anon), fileMiB: mean(m.file), memory: m.mem, cpuMs: m.cpuMs, load1: m.load1 }));
+    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, rate, minutes: perMinute, memorySamples: samples, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
     log(`results written to ${file}\n`);
   } finally {
     server?.proc.removeAllListeners('exit');

@@ -1,9 +1,11 @@
 #!/bin/sh
-":" //; case "$1" in serve) export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"; exec node --max-semi-space-size=4 --enable-source-maps "$0" "$@";; *) exec node "$0" "$@";; esac
+":" //; case "$1" in serve) export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"; case " $NODE_OPTIONS" in *" --max-old-space-size"*) h=;; *) h=--max-old-space-size=1024;; esac; exec node --max-semi-space-size=4 $h --enable-source-maps "$0" "$@";; *) exec node "$0" "$@";; esac
 // ^ Run as a command (`chartkey`, `npx chartkey`, `bin/chartkey.js`, `npm start`), this file
 // is first read by /bin/sh, which runs only the line above: `serve` gets the server's
 // memory settings (glibc's MALLOC_ARENA_MAX must be in the environment before the process
-// starts; a 4 MiB V8 young generation) and every command then replaces the shell with
+// starts; a 4 MiB V8 young generation; a 1 GiB old generation unless NODE_OPTIONS sets one:
+// below 2 GiB V8 lets the old space grow to at most ~1.6× what survived the last full GC
+// instead of 4×, which bounds its sawtooth — docs/reliability.md) and every command then replaces the shell with
 // node, in the same process — a supervisor's or a test's `kill -9` reaches the server
 // itself. To node the line above is a string and a comment. Run as `node bin/chartkey.js
 // serve`, the settings are applied below by starting the server again with them.
@@ -21,6 +23,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** What `serve` needs before the process starts: the shell line's settings (`npm start` is `bin/chartkey.js serve`). */
 const SERVE_NODE_FLAGS = ['--max-semi-space-size=4', '--enable-source-maps'];
+/** Unless the operator sets it (NODE_OPTIONS or node's own flags): see the shell line. */
+const OLD_SPACE_FLAG = '--max-old-space-size=1024';
 const SERVE_ENV = { MALLOC_ARENA_MAX: '2' };
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -73,7 +77,8 @@ function hasServeSettings() {
  * if this process dies (even by SIGKILL) the child kills itself (watchParent).
  */
 function relaunchWithServeSettings() {
-  const argv = [...SERVE_NODE_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...args];
+  const own = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((f) => f.startsWith('--max-old-space-size'));
+  const argv = [...SERVE_NODE_FLAGS, ...(own ? [] : [OLD_SPACE_FLAG]), ...process.execArgv, fileURLToPath(import.meta.url), ...args];
   const env = { ...SERVE_ENV, ...process.env };
   if (typeof process.execve === 'function') process.execve(process.execPath, [process.execPath, ...argv], env);
   const child = spawn(process.execPath, argv, { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: { ...env, CHARTKEY_WATCH_PARENT: '1' }, detached: true });

@@ -177,7 +177,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     db,
     registry,
     store,
-    fhirCache: createFhirCache(store, config.cacheMb * 1024 * 1024, (hit) => metrics.fhirCache.inc({ result: hit ? 'hit' : 'miss' })),
+    fhirCache: createFhirCache(store, config.cacheMb * 1024 * 1024, (hit) => metrics.fhirCache.inc({ result: hit ? 'hit' : 'miss' }), (bytes) => metrics.fhirCacheBytes.set(bytes)),
     writes: createWrites({ store, audit: accountServices.audit }),
     staff,
     authenticate,

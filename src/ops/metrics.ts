@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Prometheus metrics. Labels carry route templates and resource types, never values from
@@ -38,7 +38,21 @@ export function createMetrics() {
     labelNames: ['result'] as const,
     registers: [registry],
   });
-  return { registry, httpRequests, httpDuration, fhirInteractions, authFailures, fhirCache };
+  const fhirCacheBytes = new Gauge({
+    name: 'chartkey_fhir_cache_bytes',
+    help: 'Bytes held by the read and search result cache (bounded by CHARTKEY_CACHE_MB)',
+    registers: [registry],
+  });
+  // prom-client's default metrics have the heap and external memory, not ArrayBuffers (Buffers' backing stores, a part of external).
+  new Gauge({
+    name: 'nodejs_array_buffers_bytes',
+    help: 'Memory of ArrayBuffers and Buffers (process.memoryUsage().arrayBuffers)',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().arrayBuffers);
+    },
+  });
+  return { registry, httpRequests, httpDuration, fhirInteractions, authFailures, fhirCache, fhirCacheBytes };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -101,6 +101,7 @@ describe('chartkey serve has the memory settings of npm start', () => {
       const { env: vars, argv } = processInfo(server.proc.pid!);
       expect(vars).toContain('MALLOC_ARENA_MAX=2');
       expect(argv).toContain('--max-semi-space-size=4');
+      expect(argv).toContain('--max-old-space-size=1024');
       expect(argv).toContain(BIN);
     } finally {
       server.proc.kill('SIGTERM');
@@ -113,6 +114,19 @@ describe('chartkey serve has the memory settings of npm start', () => {
     try {
       await server.waitFor(/Listening on/);
       expect(processInfo(server.proc.pid!).env).toContain('MALLOC_ARENA_MAX=4');
+    } finally {
+      server.proc.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  });
+
+  it('an operator --max-old-space-size in NODE_OPTIONS is kept', { timeout: 120_000 }, async () => {
+    const server = spawnChartkey(['serve', '--port', '0', '--host', '127.0.0.1'], { ...env(), NODE_OPTIONS: '--max-old-space-size=300' });
+    try {
+      await server.waitFor(/Listening on/);
+      const { argv } = processInfo(server.proc.pid!);
+      expect(argv).not.toContain('--max-old-space-size=1024');
+      expect(argv).toContain('--max-semi-space-size=4');
     } finally {
       server.proc.kill('SIGTERM');
     }
@@ -141,6 +155,7 @@ describe('chartkey serve has the memory settings of npm start', () => {
     const { env: vars, argv } = processInfo(server);
     expect(vars).toContain('MALLOC_ARENA_MAX=2');
     expect(argv).toContain('--max-semi-space-size=4');
+    expect(argv).toContain('--max-old-space-size=1024');
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(await gone(server)).toBe(true);

@@ -19,7 +19,7 @@ export interface FhirCache {
  * to its compartment), so a write to patient X leaves patient Y's entries valid; a staff
  * (`all`) result with the data version every write moves.
  */
-export function createFhirCache(store: Pick<FhirStore, 'cacheVersions'>, maxBytes: number, onLookup?: (hit: boolean) => void): FhirCache {
+export function createFhirCache(store: Pick<FhirStore, 'cacheVersions'>, maxBytes: number, onLookup?: (hit: boolean) => void, onBytes?: (bytes: number) => void): FhirCache {
   const cache = new ResponseCache<unknown>(maxBytes);
   const fresh = coalescedKeys((keys) => store.cacheVersions([...keys]));
   return {
@@ -34,6 +34,7 @@ export function createFhirCache(store: Pick<FhirStore, 'cacheVersions'>, maxByte
       if (hit !== undefined) return hit as T;
       const value = await compute();
       cache.set(key, stamp, value, bytes(value) + key.length * 2);
+      onBytes?.(cache.usedBytes);
       return value;
     },
   };

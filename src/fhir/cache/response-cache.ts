@@ -63,6 +63,11 @@ export class ResponseCache<T> {
     this.bytes = 0;
   }
 
+  /** Bytes held, as counted by the callers of `set`. */
+  get usedBytes(): number {
+    return this.bytes;
+  }
+
   get size(): number {
     return this.entries.size;
   }
