@@ -1,7 +1,7 @@
 import { asResourceId, type Dialect, type SqlValue } from '../db/db.js';
 import { indexResource } from './search/indexer.js';
 import { normalizeCode } from './search/normalize.js';
-import { isPsychotherapyNote, isSensitive, LOINC, PSYCHOTHERAPY_NOTE, PSYCHOTHERAPY_NOTE_TYPES, SENSITIVE_LABELS } from './sensitivity.js';
+import { isPsychotherapyNote, isSensitive, SENSITIVITY } from './sensitivity.js';
 import type { SearchRegistry } from './search/types.js';
 
 /**
@@ -273,32 +273,14 @@ function accessRestriction(scope: Scope, alias: string): { sql: string; params: 
 }
 
 /**
- * Sensitivity labels (src/fhir/sensitivity.ts), read from the `_security` token rows the
- * indexer writes with every version: a psychotherapy note (labelled, or a DocumentReference
- * typed as one) is never in a patient scope; with
- * `excludeSensitive`, no sensitive resource is. One NOT EXISTS over the resource's own
- * index rows (idx_token_res): a few index entries per candidate row.
+ * Sensitivity (src/fhir/sensitivity.ts), decided when the resource was written and kept
+ * on its row (`resources.sensitivity`, migration 015): a psychotherapy note (labelled, or
+ * a DocumentReference typed as one) is never in a patient scope; with `excludeSensitive`,
+ * no sensitive resource is. One column of the row itself, no index probe.
  */
 function labelRestriction(scope: PatientScope): { sql: string; params: SqlValue[] } {
-  const labels: Array<[string, readonly string[]]> = scope.excludeSensitive
-    ? Object.entries(SENSITIVE_LABELS)
-    : [[PSYCHOTHERAPY_NOTE.system, [PSYCHOTHERAPY_NOTE.code]]];
-  const params: SqlValue[] = [];
-  const any = labels.map(([system, codes]) => {
-    params.push(system, ...codes.map((c) => normalizeCode(c)));
-    return `($ALIAS_z.system = ? AND $ALIAS_z.code IN (${codes.map(() => '?').join(', ')}))`;
-  });
-  // A DocumentReference typed as a psychotherapy note is one without the label too: its
-  // `type` token rows (DocumentReference's `type` search parameter) are read the same way.
-  const noteTypes = Object.keys(PSYCHOTHERAPY_NOTE_TYPES);
-  params.push(LOINC, ...noteTypes.map((c) => normalizeCode(c)));
-  return {
-    sql:
-      ` AND NOT EXISTS (SELECT 1 FROM idx_token $ALIAS_z WHERE $ALIAS_z.res = $ALIAS.seq AND $ALIAS_z.param = '_security' AND (${any.join(' OR ')}))` +
-      ` AND NOT ($ALIAS.type = 'DocumentReference' AND EXISTS (SELECT 1 FROM idx_token $ALIAS_y WHERE $ALIAS_y.res = $ALIAS.seq AND $ALIAS_y.param = 'type'` +
-      ` AND $ALIAS_y.system = ? AND $ALIAS_y.code IN (${noteTypes.map(() => '?').join(', ')})))`,
-    params,
-  };
+  const below = scope.excludeSensitive ? SENSITIVITY.SENSITIVE : SENSITIVITY.PSYCHOTHERAPY_NOTE;
+  return { sql: ` AND $ALIAS.sensitivity < ${below}`, params: [] };
 }
 
 /**

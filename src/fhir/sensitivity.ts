@@ -99,3 +99,15 @@ export function typedAsPsychotherapyNote(resource: Record<string, unknown>): boo
 export function isPsychotherapyNote(resource: Record<string, unknown>): boolean {
   return sensitiveLabels(resource).includes(PSYCHOTHERAPY_NOTE.code) || typedAsPsychotherapyNote(resource);
 }
+
+/**
+ * What the writer stores in `resources.sensitivity` (migration 015), read by the scope
+ * predicate instead of the labels: a psychotherapy note is never in a patient scope, a
+ * sensitive resource only in a scope that includes sensitive information.
+ */
+export const SENSITIVITY = Object.freeze({ NONE: 0, SENSITIVE: 1, PSYCHOTHERAPY_NOTE: 2 });
+
+export function sensitivityOf(resource: Record<string, unknown>): number {
+  if (isPsychotherapyNote(resource)) return SENSITIVITY.PSYCHOTHERAPY_NOTE;
+  return isSensitive(resource) ? SENSITIVITY.SENSITIVE : SENSITIVITY.NONE;
+}

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/db.js';
 import { canonicalJson, withoutServerMeta } from '../canonical-json.js';
 import { indexResource } from '../search/indexer.js';
+import { sensitivityOf } from '../sensitivity.js';
 import type { SearchRegistry } from '../search/types.js';
 import type { WriteFootprint } from '../cache/write-footprint.js';
 import type { PutResult, Resource } from './types.js';
@@ -70,7 +71,7 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
         continue;
       }
       await archive(q, cur.seq);
-      await q.run('UPDATE resources SET version = ?, last_updated = ?, deleted = 0, content = ? WHERE seq = ?', [version, lastUpdated, json, cur.seq]);
+      await q.run('UPDATE resources SET version = ?, last_updated = ?, deleted = 0, content = ?, sensitivity = ? WHERE seq = ?', [version, lastUpdated, json, sensitivityOf(stored), cur.seq]);
       await index.flush(); // rows of this resource may still be queued from earlier in the transaction
       await deleteIndex(q, cur.seq);
       const rows = indexResource(stored, registry);
@@ -79,12 +80,12 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
     }
     if (inserts.length > 0) {
       const sql =
-        'INSERT INTO resources (type, id, version, last_updated, deleted, content) VALUES ' +
-        inserts.map(() => '(?, ?, 1, ?, 0, ?)').join(', ') +
+        'INSERT INTO resources (type, id, version, last_updated, deleted, content, sensitivity) VALUES ' +
+        inserts.map(() => '(?, ?, 1, ?, 0, ?, ?)').join(', ') +
         ' RETURNING seq, type, id';
       const rows = await q.all<{ seq: number; type: string; id: string }>(
         sql,
-        inserts.flatMap(({ i, json, lastUpdated }) => [chunk[i].resourceType, chunk[i].id, lastUpdated, json]),
+        inserts.flatMap(({ i, json, stored, lastUpdated }) => [chunk[i].resourceType, chunk[i].id, lastUpdated, json, sensitivityOf(stored)]),
       );
       const seqOf = new Map(rows.map((r) => [`${r.type}/${r.id}`, r.seq]));
       for (const { i, stored } of inserts) {
@@ -152,7 +153,8 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
       const compartments = (await compartmentsOf([cur.seq])).get(cur.seq) ?? [];
       footprint.note(type, id, compartments, compartments);
       await archive(q, cur.seq);
-      await q.run('UPDATE resources SET version = ?, last_updated = ?, deleted = 1, content = ? WHERE seq = ?', [version, lastUpdated, json, cur.seq]);
+      // A deletion marker carries no content, so no label: its history stays visible as before.
+      await q.run('UPDATE resources SET version = ?, last_updated = ?, deleted = 1, content = ?, sensitivity = 0 WHERE seq = ?', [version, lastUpdated, json, cur.seq]);
       await index.flush();
       await deleteSearchRows(q, cur.seq);
       return true;
