@@ -148,7 +148,7 @@ export function scopePredicate(scope: Scope, alias: string, rowType: string | un
   if (sharedTypes.length > 0) branches.push(sharedReachedFrom(alias, sharedTypes, { from: '', where: (c2) => `${c2}.patient = ?`, params: [scope.patientId] }));
   if (rowType === undefined || rowType === 'Provenance') {
     const targets = provenanceTargetsShared(scope, alias, dialect);
-    branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias)}${targets.sql})`, params: [scope.patientId, scope.patientId, ...targets.params] });
+    branches.push({ sql: `(${alias}.type = 'Provenance' AND ${provenanceOfPatient(alias, scope)}${targets.sql})`, params: [scope.patientId, scope.patientId, ...targets.params] });
   }
   const any = branches.length === 1 ? branches[0].sql : `(${branches.map((b) => b.sql).join(' OR ')})`;
   return { sql: `(${any}${types.sql})`, params: [...branches.flatMap((b) => b.params), ...types.params] };
@@ -209,24 +209,37 @@ export function compartmentOfScope(scope: Scope, rowType: string): string | unde
  * compartment (it would name that patient's record). Decided when read, so the order in
  * which a Provenance and its targets were written does not matter. Two parameters: the
  * patient id, twice.
+ *
+ * With `visibleTo` (a patient scope; staff pass none) the same pass over its references
+ * also hides it when any resource it names — target, entity or agent — is one the scope
+ * may not see for its sensitivity (a psychotherapy note; a sensitive record when sensitive
+ * information is left out): naming it would reveal that it exists. One walk over the
+ * references, not a second one over the targets (provenanceTargetsShared checks the rest
+ * of a narrowing: granted types and categories).
  */
-function provenanceOfPatient(alias: string): string {
-  const inCompartment = (n: string) => {
-    const [f, t, c] = [`${alias}_f${n}`, `${alias}_t${n}`, `${alias}_c${n}`];
-    return `SELECT 1 FROM refs ${f} JOIN resources ${t} ON ${t}.type = ${f}.target_type AND ${t}.id = ${f}.target_id` +
-      ` JOIN compartment ${c} ON ${c}.res = ${t}.seq WHERE ${f}.res = ${alias}.seq AND ${c}.patient`;
-  };
-  return `EXISTS (${inCompartment('4')} = ?) AND NOT EXISTS (${inCompartment('5')} <> ?)`;
+function provenanceOfPatient(alias: string, visibleTo?: PatientScope): string {
+  const [f4, t4, c4] = [`${alias}_f4`, `${alias}_t4`, `${alias}_c4`];
+  const [f5, t5, c5] = [`${alias}_f5`, `${alias}_t5`, `${alias}_c5`];
+  const reaches =
+    `EXISTS (SELECT 1 FROM refs ${f4} JOIN resources ${t4} ON ${t4}.type = ${f4}.target_type AND ${t4}.id = ${f4}.target_id` +
+    ` JOIN compartment ${c4} ON ${c4}.res = ${t4}.seq WHERE ${f4}.res = ${alias}.seq AND ${c4}.patient = ?)`;
+  const hidden = visibleTo === undefined ? '' : `${t5}.sensitivity >= ${sensitivityLimit(visibleTo)} OR `;
+  const another =
+    `NOT EXISTS (SELECT 1 FROM refs ${f5} JOIN resources ${t5} ON ${t5}.type = ${f5}.target_type AND ${t5}.id = ${f5}.target_id` +
+    ` WHERE ${f5}.res = ${alias}.seq AND (${hidden}EXISTS (SELECT 1 FROM compartment ${c5} WHERE ${c5}.res = ${t5}.seq AND ${c5}.patient <> ?)))`;
+  return `${reaches} AND ${another}`;
 }
 
 /**
- * A Provenance names its targets: it is visible only while every target it names is (a
- * narrowed scope must not learn the id of a resource it does not share, and a
- * psychotherapy note is hidden from every patient scope). Leading ' AND '.
+ * A Provenance names its targets: under a narrowed scope (granted types or categories) it
+ * is visible only while every target it names is (a narrowed scope must not learn the id
+ * of a resource it does not share). Sensitivity is checked by provenanceOfPatient.
+ * Leading ' AND ', or empty for a scope that narrows nothing but sensitivity.
  * Target ids are compared in resources.id's collation (asResourceId): otherwise PostgreSQL
  * cannot use the (type, id) key and scans every resource of the target's type per target.
  */
 function provenanceTargetsShared(scope: PatientScope, alias: string, dialect: Dialect): { sql: string; params: SqlValue[] } {
+  if (scope.types === undefined && scope.categories === undefined) return { sql: '', params: [] };
   const [x, t] = [`${alias}_x6`, `${alias}_t6`];
   const inner = accessRestriction(scope, t);
   const id = asResourceId(`${x}.target_id`, dialect);
@@ -279,8 +292,12 @@ function accessRestriction(scope: Scope, alias: string): { sql: string; params: 
  * no sensitive resource is. One column of the row itself, no index probe.
  */
 function labelRestriction(scope: PatientScope): { sql: string; params: SqlValue[] } {
-  const below = scope.excludeSensitive ? SENSITIVITY.SENSITIVE : SENSITIVITY.PSYCHOTHERAPY_NOTE;
-  return { sql: ` AND $ALIAS.sensitivity < ${below}`, params: [] };
+  return { sql: ` AND $ALIAS.sensitivity < ${sensitivityLimit(scope)}`, params: [] };
+}
+
+/** The lowest `resources.sensitivity` a patient scope may not see. */
+function sensitivityLimit(scope: PatientScope): number {
+  return scope.excludeSensitive ? SENSITIVITY.SENSITIVE : SENSITIVITY.PSYCHOTHERAPY_NOTE;
 }
 
 /**
@@ -333,12 +350,14 @@ export function everythingQueries(scope: PatientScope, afterSeq: number, limit: 
     // …and the Provenance of the compartment's resources (see provenanceOfPatient).
     provenance: {
       sql:
-        'SELECT r.seq, r.type, r.id, r.content FROM resources r WHERE r.seq IN (' +
-        'SELECT f.res FROM compartment c JOIN resources t ON t.seq = c.res' +
+        // Driven from the candidates (CROSS JOIN fixes the order on SQLite, which has no
+        // statistics): with `r.seq IN (…)` it chose the type index and read every Provenance
+        // of every patient, testing each against the list.
+        'SELECT r.seq, r.type, r.id, r.content FROM (SELECT DISTINCT f.res AS seq FROM compartment c JOIN resources t ON t.seq = c.res' +
         // refs.source_type (migration 013): one index probe per resource, no referring row fetched.
-        " JOIN refs f ON f.target_type = t.type AND f.target_id = t.id AND f.source_type = 'Provenance' WHERE c.patient = ?)" +
-        " AND r.type = 'Provenance' AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)" +
-        ` AND ${provenanceOfPatient('r')}${only.sql}${targets.sql} ORDER BY r.seq`,
+        " JOIN refs f ON f.target_type = t.type AND f.target_id = t.id AND f.source_type = 'Provenance' WHERE c.patient = ?) p" +
+        " CROSS JOIN resources r WHERE r.seq = p.seq AND r.type = 'Provenance' AND r.deleted = 0 AND NOT EXISTS (SELECT 1 FROM compartment c3 WHERE c3.res = r.seq)" +
+        ` AND ${provenanceOfPatient('r', staff ? undefined : scope)}${only.sql}${targets.sql} ORDER BY r.seq`,
       params: [patientId, patientId, patientId, ...only.params, ...targets.params] as SqlValue[],
     },
   };

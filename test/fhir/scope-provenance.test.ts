@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createTestApp, type TestApp } from '../helpers/app.js';
 import { backends } from '../helpers/db.js';
 import { credentialFor } from '../helpers/patients.js';
+import { ALL, patientScope } from '../../src/fhir/scope.js';
 
 /**
  * A Provenance about a patient's resources is that patient's (Inferno reads it through
@@ -81,5 +82,34 @@ describe.each(await backends())('Provenance in the patient scope on %s', (kind) 
       db.all = all;
     }
     expect(provenanceRows).toBe(1);
+  });
+
+  it('hides one that names a resource the scope may not see, in any role (target or entity); staff still see it', async () => {
+    const ACT = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
+    await t.services.store.transaction(async (tx) => {
+      // LOINC 34866-4 Psychology Counseling note: a psychotherapy note by its type (45 CFR 164.501).
+      await tx.put({
+        resourceType: 'DocumentReference', id: 'counseling', status: 'current', subject: { reference: 'Patient/pa' },
+        type: { coding: [{ system: 'http://loinc.org', code: '34866-4' }] }, content: [{ attachment: { contentType: 'text/plain', data: 'eA==' } }],
+      });
+      await tx.put({ resourceType: 'Condition', id: 'hiv', subject: { reference: 'Patient/pa' }, meta: { security: [{ system: ACT, code: 'HIV' }] } });
+      await tx.put({ ...prov('prov-entity-note', 'Observation/oa'), entity: [{ role: 'source', what: { reference: 'DocumentReference/counseling' } }] });
+      await tx.put(prov('prov-sensitive-target', 'Condition/hiv'));
+    });
+    const named = ['prov-entity-note', 'prov-sensitive-target'];
+    // The default credential leaves sensitive information out.
+    for (const id of named) expect((await get(`/fhir/Provenance/${id}`)).statusCode, id).toBe(404);
+    const everything = (await get('/fhir/Patient/pa/$everything')).json();
+    for (const id of named) expect(ids(everything, 'Provenance')).not.toContain(id);
+    expect(ids((await get('/fhir/Observation?patient=pa&_revinclude=Provenance:target')).json(), 'Provenance')).toEqual(['prov-a', 'prov-many']);
+
+    // Sensitive information included: the sensitive target is visible, the psychotherapy note still is not.
+    const withSensitive = patientScope('pa', { excludeSensitive: false });
+    const visible = async (scope: typeof withSensitive | typeof ALL, id: string) => (await t.services.store.read(scope, 'Provenance', id)) !== undefined;
+    expect(await visible(withSensitive, 'prov-sensitive-target')).toBe(true);
+    expect(await visible(withSensitive, 'prov-entity-note')).toBe(false);
+    expect(await visible(patientScope('pa', { excludeSensitive: true }), 'prov-sensitive-target')).toBe(false);
+    // Staff see both, in reads and in the patient's $everything.
+    for (const id of named) expect(await visible(ALL, id), id).toBe(true);
   });
 });
