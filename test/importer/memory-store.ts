@@ -1,4 +1,4 @@
-import type { PutResult, Resource, StoreTx } from '../../src/fhir/store/types.js';
+import type { PutResult, Resource, StoreTx, StoredResource } from '../../src/fhir/store/types.js';
 import { canonicalJson } from '../../src/importer/fhir-id.js';
 import type { ImportStore } from '../../src/importer/index.js';
 
@@ -41,6 +41,14 @@ export class MemoryStore implements ImportStore {
       async current(type, id) {
         const r = work.get(`${type}/${id}`);
         return r && { type, id, version: 1, lastUpdated: 0, deleted: false, json: JSON.stringify(r) };
+      },
+      async currentMany(keys) {
+        const found = new Map<string, StoredResource>();
+        for (const { type, id } of keys) {
+          const s = await tx.current(type, id);
+          if (s) found.set(`${type}/${id}`, s);
+        }
+        return found;
       },
       async searchIds(type, params) {
         const out: string[] = [];

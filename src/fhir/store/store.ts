@@ -40,6 +40,9 @@ interface Row {
   content: string;
 }
 
+
+/** Ids per statement in currentMany: well under both drivers' parameter limits. */
+const CURRENT_CHUNK = 500;
 /**
  * Versioned FHIR storage. Every write stores the resource JSON as text with the
  * server-assigned meta.versionId and meta.lastUpdated, appends it to the history, and
@@ -111,6 +114,28 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
         const lock = q.dialect === 'postgres' ? ' FOR UPDATE' : ''; // SQLite: one writer at a time anyway
         const row = await q.get<Row>(`SELECT seq, version, last_updated, deleted, content FROM resources WHERE type = ? AND id = ?${lock}`, [type, id]);
         return row && toStored(type, id, row);
+      },
+
+      async currentMany(keys) {
+        const found = new Map<string, StoredResource>();
+        const byType = new Map<string, Set<string>>();
+        for (const { type, id } of keys) {
+          let ids = byType.get(type);
+          if (!ids) byType.set(type, (ids = new Set()));
+          ids.add(id);
+        }
+        for (const [type, ids] of byType) {
+          const all = [...ids];
+          for (let i = 0; i < all.length; i += CURRENT_CHUNK) {
+            const chunk = all.slice(i, i + CURRENT_CHUNK);
+            const rows = await q.all<Row & { id: string }>(
+              `SELECT seq, id, version, last_updated, deleted, content FROM resources WHERE type = ? AND id IN (${chunk.map(() => '?').join(', ')})`,
+              [type, ...chunk],
+            );
+            for (const row of rows) found.set(`${type}/${row.id}`, toStored(type, row.id, row));
+          }
+        }
+        return found;
       },
     };
   };

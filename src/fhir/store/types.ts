@@ -54,6 +54,12 @@ export interface StoreTx {
    * is still the current one when the write that follows replaces it.
    */
   current(type: string, id: string): Promise<StoredResource | undefined>;
+  /**
+   * The current versions of many resources, keyed `type/id` (absent ones left out), a
+   * statement per type: what a transaction answers with after its own writes, whose rows
+   * it already holds. Takes no lock of its own.
+   */
+  currentMany(keys: ReadonlyArray<{ type: string; id: string }>): Promise<Map<string, StoredResource>>;
 }
 
 export interface FhirStoreReader {

@@ -74,8 +74,9 @@ export function createBundleService({ store, audit }: WriteDeps) {
         throw located(err);
       }
       const stored = new Map<number, StoredResource>();
+      const current = await tx.currentMany(outcomes);
       for (const o of outcomes) {
-        const s = await tx.current(o.type, o.id);
+        const s = current.get(`${o.type}/${o.id}`);
         if (s) stored.set(o.index, s);
       }
       return { outcomes, stored };
