@@ -50,7 +50,7 @@ export async function patientRoutes(app: FastifyInstance, opts: { services: Serv
     if (!staff) return reply;
     const q = { name: query(req, 'name').slice(0, 100), birthDate: query(req, 'birthdate').slice(0, 10), identifier: query(req, 'identifier').slice(0, 200) };
     const searched = Boolean(q.name || q.birthDate || q.identifier);
-    const ids = await findPatientIds(services.db, searched ? q : {}, 50);
+    const ids = await findPatientIds(services.store, searched ? q : {}, 50);
     const results = await Promise.all(
       ids.map(async (id) => {
         const account = await accounts.getByPatient(id);

@@ -54,7 +54,7 @@ export async function createGroup(store: FhirStore, name: string, input: GroupMe
     if (input.patients.length === 0) throw new GroupError('name at least one patient, or use --all-patients');
     ids = [];
     for (const ref of input.patients) {
-      const found = await resolvePatient(store.db, ref);
+      const found = await resolvePatient(store, ref);
       if ('error' in found) throw new GroupError(found.error);
       if (!ids.includes(found.id)) ids.push(found.id);
     }

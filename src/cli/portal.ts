@@ -16,7 +16,7 @@ const command: CliCommand = {
       const password = flags.get('password');
       if (verb !== 'enable' || !patientRef || rest.length || typeof username !== 'string') throw new UsageError(`usage: ${command.usage}`);
       const result = await withServices(ctx, async (services) => {
-        const patient = await resolvePatient(services.db, patientRef);
+        const patient = await resolvePatient(services.store, patientRef);
         if ('error' in patient) throw new UsageError(patient.error);
         return enablePortal(services, { patientId: patient.id, username, password: typeof password === 'string' ? password : undefined, by: { kind: 'system', id: 'cli' } });
       });
