@@ -62,8 +62,24 @@ function trustCache<V extends { readonly credentialId: string; readonly patientI
     },
     set(key: string, value: V, ticket: number): void {
       if (ticket !== changes) return;
+      const t = now();
+      // Expired entries go first, oldest first. Every token is a new key that is never looked
+      // up again once it is replaced, so without this sweep the map filled up to `max` with
+      // dead entries (~600 bytes each: 10,000 were 6 MiB of the V8 heap, reached after ~7
+      // minutes of the PostgreSQL soak's token traffic, docs/reliability.md). Entries are in
+      // insertion order and none outlives its insertion by more than `ttl`, so the sweep
+      // stops at the first live one and leaves only what was stored in the last `ttl`.
+      for (const [k, e] of entries) {
+        if (e.until > t) break;
+        entries.delete(k);
+      }
+      entries.delete(key); // a re-verified key moves to the end: the order stays that of insertion time
       if (entries.size >= max) entries.delete(entries.keys().next().value!);
-      entries.set(key, { value, until: Math.min(now() + ttl, value.expiresAt ?? Infinity) });
+      entries.set(key, { value, until: Math.min(t + ttl, value.expiresAt ?? Infinity) });
+    },
+    /** Entries held (expired ones included until the next `set` sweeps them). */
+    get size(): number {
+      return entries.size;
     },
   };
 }
@@ -73,9 +89,9 @@ function trustCache<V extends { readonly credentialId: string; readonly patientI
  * (default 1 s), keyed by a keyed hash of the Authorization header. Staff principals are
  * never cached (a disabled staff account loses access at once).
  */
-export function withAuthCache(authenticate: Authenticate, onChange: OnCredentialChange, options: AuthCacheOptions = {}): Authenticate {
+export function withAuthCache(authenticate: Authenticate, onChange: OnCredentialChange, options: AuthCacheOptions = {}): Authenticate & { cachedEntries(): number } {
   const cache = trustCache<Principal & { kind: 'patient' }>(onChange, options);
-  return async (req) => {
+  const cached: Authenticate = async (req) => {
     if (!req.authorization) return authenticate(req);
     const key = cache.keyOf(req.authorization);
     const hit = cache.get(key);
@@ -85,6 +101,7 @@ export function withAuthCache(authenticate: Authenticate, onChange: OnCredential
     if (principal.kind === 'patient') cache.set(key, principal, ticket);
     return principal;
   };
+  return Object.assign(cached, { cachedEntries: () => cache.size });
 }
 
 /**

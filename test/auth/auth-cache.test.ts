@@ -118,4 +118,26 @@ describe('authentication cache (FHIR API)', () => {
     await auth(req);
     expect(calls).toBe(2);
   });
+
+  it('drops expired entries: a stream of new tokens keeps only those of the last second', async () => {
+    // Each access token is a new key, looked up for as long as the app uses that token and
+    // never again once it takes a new one. The soak's ~26 tokens/s once filled the cache
+    // to its 10,000-entry bound with dead entries (6 MiB of V8 heap, docs/reliability.md).
+    let now = 1_000_000;
+    const auth = withAuthCache(async () => principal(), changes().onChange, { now: () => now });
+    for (let i = 0; i < 5000; i++) {
+      now += 10; // 100 new tokens a second
+      await auth({ authorization: `Bearer token-${i}`, ip: '127.0.0.1' });
+    }
+    expect(auth.cachedEntries()).toBeLessThanOrEqual(101);
+    // What is still within its second is still trusted.
+    let calls = 0;
+    const counted = withAuthCache(async () => (calls++, principal()), changes().onChange, { now: () => now });
+    await counted(req);
+    now += 999;
+    await counted({ authorization: 'Bearer other', ip: '127.0.0.1' });
+    await counted(req);
+    expect(calls).toBe(2);
+    expect(counted.cachedEntries()).toBe(2);
+  });
 });
