@@ -105,6 +105,12 @@ const log = (s: string) => process.stderr.write(s);
 
 type Mode = 'cached' | 'cold';
 
+/** One server's peak RSS (VmHWM), named by what it ran. */
+interface PeakRss {
+  server: string;
+  mib: number;
+}
+
 /** Every process the bench started, ended if the bench itself is interrupted. */
 const started: ChildProcess[] = [];
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -174,7 +180,7 @@ async function benchOne(db: 'sqlite' | 'postgres') {
     // Below the kernel's ephemeral range (32768+): a port the load generator's own connections hold cannot be taken.
     let port = benchPort();
     const nextPort = () => port++;
-    const peakRss: number[] = [];
+    const peakRss: PeakRss[] = [];
     const servers = new Map<Mode, Server>();
     for (const mode of modes) servers.set(mode, await startServer(mode, databaseUrl, nextPort(), children));
 
@@ -226,8 +232,8 @@ async function benchOne(db: 'sqlite' | 'postgres') {
       codeExchange = { ...exchange, cpuMsPerRequest: (cpuMillis(first.proc.pid!) - before) / Math.max(exchange.requests, 1) };
       log(`${Math.round(exchange.rps)} req/s\n`);
     }
-    for (const server of servers.values()) {
-      peakRss.push(peakRssMiB(server.proc.pid!));
+    for (const [mode, server] of servers) {
+      peakRss.push({ server: mode, mib: peakRssMiB(server.proc.pid!) });
       await stop(server.proc);
     }
 
@@ -239,7 +245,8 @@ async function benchOne(db: 'sqlite' | 'postgres') {
       importResourcesPerSecond: Math.round(benchData.imported / benchData.importSeconds),
       imported: benchData.imported,
       patientResources: benchData.patientResources,
-      serverPeakRssMiB: Math.round(Math.max(...peakRss)),
+      serverPeakRssMiB: Math.round(Math.max(...peakRss.map((p) => p.mib))),
+      serverPeakRss: peakRss.map((p) => ({ server: p.server, mib: Math.round(p.mib) })),
       rows: rows.map(summarize),
       codeExchange,
       sync,
@@ -335,7 +342,7 @@ interface SyncMeasure {
  * server per variant (cache on/off × writes off/on), then the recorded stream against the
  * ceiling.
  */
-async function syncScenario(databaseUrl: string, d: BenchData, tmp: string, nextPort: () => number, children: ChildProcess[], dbCpu: DbCpu, peakRss: number[]) {
+async function syncScenario(databaseUrl: string, d: BenchData, tmp: string, nextPort: () => number, children: ChildProcess[], dbCpu: DbCpu, peakRss: PeakRss[]) {
   const recording = join(tmp, 'sync-recording.json');
   const results: Record<string, SyncMeasure> = {};
   let recorded = false;
@@ -368,7 +375,7 @@ async function syncScenario(databaseUrl: string, d: BenchData, tmp: string, next
       const m1 = await cacheLookups(server.base);
       if (writer) writer.kill('SIGTERM');
       const writerSummary = writerOut ? parseLast(await writerOut) : undefined;
-      peakRss.push(peakRssMiB(server.proc.pid!));
+      peakRss.push({ server: `sync ${label}`, mib: peakRssMiB(server.proc.pid!) });
       await stop(server.proc);
       const lookups = m1.hit + m1.miss - m0.hit - m0.miss;
       results[label] = combine(passes, cpu, dbMs, lookups > 0 ? (m1.hit - m0.hit) / lookups : undefined, writerSummary);
@@ -499,6 +506,7 @@ function printTable(
   s: {
     importResourcesPerSecond: number;
     serverPeakRssMiB: number;
+    serverPeakRss: PeakRss[];
     rows: ReturnType<typeof summarize>[];
     codeExchange?: { rps: number; p50: number; p99: number; errors: number; cpuMsPerRequest: number };
     sync?: Awaited<ReturnType<typeof syncScenario>>;
@@ -511,7 +519,7 @@ function printTable(
       ? `${Math.round(p.rps)} | ${fmt(p.p50)} / ${fmt(p.p99)} | ${cpuText(p.cpuMsPerRequest, p.dbCpuMsPerRequest, db)} | ${p.cpuRatio.toFixed(2)} (${p.ratio.toFixed(2)})`
       : '– | – | – | –';
   const lines = [
-    `\n${db}: import ${s.importResourcesPerSecond} resources/s; server peak RSS ${s.serverPeakRssMiB} MiB (largest of the servers started)`,
+    `\n${db}: import ${s.importResourcesPerSecond} resources/s; server peak RSS ${s.serverPeakRssMiB} MiB (largest of the servers started: ${s.serverPeakRss.map((p) => `${p.server} ${p.mib}`).join(', ')})`,
     'ratio = ceiling CPU per request ÷ ChartKey CPU per request (server' + (db === 'postgres' ? ' + PostgreSQL backends' : '') + '); in brackets the req/s ratio',
     '| case | conns | bytes | cached req/s | p50 / p99 ms | CPU ms/req | ratio | cold req/s | p50 / p99 ms | CPU ms/req | ratio | ceiling req/s | ceiling CPU ms/req |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
