@@ -1,3 +1,4 @@
+import { FhirError } from '../fhir/outcome.js';
 import { ALL } from '../fhir/scope.js';
 import { dateRange } from '../fhir/search/normalize.js';
 import { searchIds } from '../fhir/search/search-ids.js';
@@ -34,7 +35,13 @@ export async function findPatientIds(store: Store, query: PatientQuery, limit = 
     const bar = ident.indexOf('|');
     params.push(['identifier', bar >= 0 ? `${escapeValue(ident.slice(0, bar))}|${escapeValue(ident.slice(bar + 1))}` : escapeValue(ident)]);
   }
-  return (await searchIds(store.db, store.registry, 'Patient', params)).slice(0, limit);
+  try {
+    return (await searchIds(store.db, store.registry, 'Patient', params)).slice(0, limit);
+  } catch (err) {
+    // A value the search cannot take (over 4,096 characters, say) matches no patient.
+    if (err instanceof FhirError && err.status === 400) return [];
+    throw err;
+  }
 }
 
 /** PATIENT on the command line: a resource id, or a `system|value` identifier matching exactly one patient. */

@@ -41,6 +41,7 @@ describe.each(await backends())('patient lookup on %s', (kind) => {
     expect(await findPatientIds(f.store, { identifier: 'urn:mrn|B,2' })).toEqual(['p2']);
     expect(await findPatientIds(f.store, { name: 'astor,' })).toEqual([]);
     expect(await findPatientIds(f.store, { name: 'a$b\\' })).toEqual([]);
+    expect(await findPatientIds(f.store, { identifier: 'x'.repeat(5000) })).toEqual([]);
   });
 
   it('resolves an id or a unique identifier, and says why not', async () => {
