@@ -1,5 +1,6 @@
 import { FhirError } from '../fhir/outcome.js';
 import { ALL } from '../fhir/scope.js';
+import { escapeValue } from '../fhir/search/escape.js';
 import { dateRange } from '../fhir/search/normalize.js';
 import { searchIds } from '../fhir/search/search-ids.js';
 import type { FhirStore } from '../fhir/store/store.js';
@@ -55,7 +56,3 @@ export async function resolvePatient(store: Store, ref: string): Promise<{ id: s
   return { id: ids[0] };
 }
 
-/** A literal search value (https://hl7.org/fhir/R4/search.html#escaping): `,` `|` `$` `\` escaped. */
-function escapeValue(value: string): string {
-  return value.replace(/[\\,|$]/g, '\\$&');
-}

@@ -27,3 +27,8 @@ export function splitUnescaped(value: string, sep: ',' | '|' | '$'): string[] {
 export function unescape(value: string): string {
   return value.replace(/\\([\\,|$])/g, '$1');
 }
+
+/** A literal search value: `,` `|` `$` and `\` escaped, so none of them separates anything. */
+export function escapeValue(value: string): string {
+  return value.replace(/[\\,|$]/g, '\\$&');
+}

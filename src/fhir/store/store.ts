@@ -2,6 +2,7 @@ import type { Db, Queryable } from '../../db/db.js';
 import type { SearchRegistry } from '../search/types.js';
 import { type Scope, scopePredicate, versionInScope } from '../scope.js';
 import type { FhirStoreReader, StoreTx, StoredResource } from './types.js';
+import { currentRows } from './current-rows.js';
 import { IndexBuffer } from './write-index.js';
 import { createWriter } from './writer.js';
 import { WriteFootprint } from '../cache/write-footprint.js';
@@ -40,9 +41,6 @@ interface Row {
   content: string;
 }
 
-
-/** Ids per statement in currentMany: well under both drivers' parameter limits. */
-const CURRENT_CHUNK = 500;
 /**
  * Versioned FHIR storage. Every write stores the resource JSON as text with the
  * server-assigned meta.versionId and meta.lastUpdated, appends it to the history, and
@@ -117,25 +115,8 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
       },
 
       async currentMany(keys) {
-        const found = new Map<string, StoredResource>();
-        const byType = new Map<string, Set<string>>();
-        for (const { type, id } of keys) {
-          let ids = byType.get(type);
-          if (!ids) byType.set(type, (ids = new Set()));
-          ids.add(id);
-        }
-        for (const [type, ids] of byType) {
-          const all = [...ids];
-          for (let i = 0; i < all.length; i += CURRENT_CHUNK) {
-            const chunk = all.slice(i, i + CURRENT_CHUNK);
-            const rows = await q.all<Row & { id: string }>(
-              `SELECT seq, id, version, last_updated, deleted, content FROM resources WHERE type = ? AND id IN (${chunk.map(() => '?').join(', ')})`,
-              [type, ...chunk],
-            );
-            for (const row of rows) found.set(`${type}/${row.id}`, toStored(type, row.id, row));
-          }
-        }
-        return found;
+        const rows = await currentRows(q, keys);
+        return new Map([...rows].map(([key, row]) => [key, toStored(row.type, row.id, row)]));
       },
     };
   };

@@ -5,18 +5,9 @@ import { sensitivityOf } from '../sensitivity.js';
 import type { SearchRegistry } from '../search/types.js';
 import type { WriteFootprint } from '../cache/write-footprint.js';
 import type { PutResult, Resource } from './types.js';
+import { type CurrentRow, currentRows } from './current-rows.js';
 import { assertStorable } from './validate.js';
 import { type IndexBuffer, deleteIndex, deleteSearchRows } from './write-index.js';
-
-interface CurrentRow {
-  seq: number;
-  type: string;
-  id: string;
-  version: number;
-  last_updated: number;
-  deleted: number;
-  content: string;
-}
 
 /** Rows looked up or inserted per statement: well under both drivers' parameter limits. */
 const CHUNK = 200;
@@ -49,7 +40,7 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
   };
 
   const putChunk = async (chunk: Array<Resource & { id: string }>): Promise<PutResult[]> => {
-    const current = await currentRows(chunk);
+    const current = await currentRows(q, chunk.map((r) => ({ type: r.resourceType, id: r.id })));
     const compartmentsBefore = await compartmentsOf([...current.values()].map((r) => r.seq));
     const results: PutResult[] = new Array(chunk.length);
     const inserts: Array<{ i: number; json: string; stored: Resource; lastUpdated: number }> = [];
@@ -95,25 +86,6 @@ export function createWriter(q: Queryable, registry: SearchRegistry, index: Inde
       }
     }
     return results;
-  };
-
-  // Grouped by type (`type = ? AND id IN (…)`): one index range per type rather than an
-  // OR of 200 (type, id) pairs, which PostgreSQL plans arm by arm on every execution.
-  const currentRows = async (chunk: ReadonlyArray<Resource & { id: string }>): Promise<Map<string, CurrentRow>> => {
-    const byType = new Map<string, string[]>();
-    for (const r of chunk) {
-      let ids = byType.get(r.resourceType);
-      if (!ids) byType.set(r.resourceType, (ids = []));
-      ids.push(r.id);
-    }
-    const where: string[] = [];
-    const params: string[] = [];
-    for (const [type, ids] of byType) {
-      where.push(ids.length === 1 ? '(type = ? AND id = ?)' : `(type = ? AND id IN (${ids.map(() => '?').join(', ')}))`);
-      params.push(type, ...ids);
-    }
-    const rows = await q.all<CurrentRow>(`SELECT seq, type, id, version, last_updated, deleted, content FROM resources WHERE ${where.join(' OR ')}`, params);
-    return new Map(rows.map((r) => [`${r.type}/${r.id}`, r]));
   };
 
   // Compartments of stored resources as the compartment table has them (for the cache's versions).
