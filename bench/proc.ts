@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 
 /** CPU time (user + system) of a process in milliseconds, from /proc/PID/stat (Linux clock ticks of 10 ms). */
 export function cpuMillis(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return cpuMillisOf(`/proc/${pid}/stat`);
+}
+
+function cpuMillisOf(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   // Fields after the command name (which may contain spaces) start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const utime = Number(fields[11]);
@@ -29,4 +33,26 @@ export function rssParts(pid: number): { rss: number; anon: number; file: number
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), shmem: kb('RssShmem') };
+}
+
+/** CPU time of a process's main thread (for Node: the JavaScript thread) in milliseconds, from /proc/PID/task/PID/stat. */
+export function mainThreadCpuMillis(pid: number): number {
+  return cpuMillisOf(`/proc/${pid}/task/${pid}/stat`);
+}
+
+/** The machine's CPU time so far by kind, in clock ticks summed over every core, from /proc/stat: `steal` is time the hypervisor gave this machine's CPUs to someone else. */
+export function machineCpuTicks(): { busy: number; idle: number; steal: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const busy = user + nice + system + irq + softirq;
+  return { busy, idle: idle + iowait, steal, total: busy + idle + iowait + steal };
+}
+
+/** Share of the time some runnable task waited for a CPU, %, over the last 60 s (Linux pressure stall information; NaN where the kernel has none). */
+export function cpuPressure60(): number {
+  try {
+    return Number(/avg60=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1] ?? NaN);
+  } catch {
+    return NaN;
+  }
 }

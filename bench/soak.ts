@@ -18,14 +18,15 @@
  */
 import http from 'node:http';
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { parseArgs } from '../src/cli/args.js';
 import { loadConfig } from '../src/config/config.js';
 import { createServices } from '../src/services.js';
-import { cpuMillis as procCpu, rssParts as procRssParts } from './proc.js';
+import { cpuPressure60, machineCpuTicks, mainThreadCpuMillis, cpuMillis as procCpu, rssParts as procRssParts } from './proc.js';
 import { benchPort, createBenchDatabase, startServer } from './server.js';
 import { type BenchData, loadBenchData } from './setup.js';
 import { SYNC_TYPES } from './sync-types.js';
@@ -60,7 +61,18 @@ interface Minute {
   latencies: number[];
   rss: number[];
   cpuMs: number;
+  /** CPU of the server's main (JavaScript) thread alone: the one that queues requests when it is busy. */
+  mainCpuMs: number;
   load1: number;
+  /** The machine over the minute, % of all its CPUs' time: idle, and stolen by the hypervisor for other machines (a shared host). */
+  idlePct: number;
+  stealPct: number;
+  /** Linux CPU pressure (some, avg60) at the minute's end: % of time a runnable task waited for a CPU. */
+  cpuPressure: number;
+  /** Latencies by step within this minute. */
+  steps: Map<string, number[]>;
+  /** What the database did in this minute (see dbWatch). */
+  db?: DbReading;
   shed: number;
   /** V8 heap in use and memory outside it (Buffers, SQLite's and argon2's allocations show in RSS only), MiB, from /metrics at the minute's end. */
   heapMiB?: number;
@@ -96,12 +108,24 @@ let soakStart = 0;
 const calibration = { requests: 0, errors: 0, ops: 0 };
 /** The server's CPU during the calibration burst, % of one core. */
 let calibrationCpu: number | undefined;
+let calibrationMainCpu: number | undefined;
+let calibrationSteal = NaN;
+
+const emptyMinute = (): Minute => ({ requests: 0, errors: 0, latencies: [], rss: [], anon: [], file: [], cpuMs: 0, mainCpuMs: 0, load1: 0, idlePct: NaN, stealPct: NaN, cpuPressure: NaN, shed: 0, steps: new Map() });
+
+/** Idle and stolen time between two readings of machineCpuTicks(), % of the total. */
+function machineShares(a: ReturnType<typeof machineCpuTicks>, b: ReturnType<typeof machineCpuTicks>): { idle: number; steal: number } {
+  const total = b.total - a.total;
+  return { idle: (100 * (b.idle - a.idle)) / total, steal: (100 * (b.steal - a.steal)) / total };
+}
+/** Above this share of stolen CPU in a minute, its latencies measure the host's other tenants as much as ChartKey. */
+const STEAL_LIMIT_PCT = 5;
 
 function bucket(): Minute | undefined {
   if (phase !== 'soak') return undefined;
   const i = Math.floor((performance.now() - soakStart) / 60_000);
   if (i >= minutes) return minutesData[minutes - 1];
-  while (minutesData.length <= i) minutesData.push({ requests: 0, errors: 0, latencies: [], rss: [], anon: [], file: [], cpuMs: 0, load1: 0, shed: 0 });
+  while (minutesData.length <= i) minutesData.push(emptyMinute());
   return minutesData[i];
 }
 
@@ -121,6 +145,84 @@ const rssParts = (pid: number) => {
   }
 };
 const rssMiB = (pid: number) => rssParts(pid).rss;
+const mainCpuMillis = (pid: number) => {
+  try {
+    return mainThreadCpuMillis(pid);
+  } catch {
+    return NaN;
+  }
+};
+
+// ---------------------------------------------------------------- the database, watched
+
+/**
+ * What the database did, read at each minute's end: for PostgreSQL, its statistics views
+ * (dead tuples waiting for a vacuum, autovacuum and autoanalyze runs, pages written by
+ * backends themselves rather than the background writer or a checkpoint); for SQLite, the
+ * sizes of the database file and its write-ahead log.
+ */
+interface DbReading {
+  liveTuples?: number;
+  deadTuples?: number;
+  autovacuums?: number;
+  autoanalyzes?: number;
+  buffersBackend?: number;
+  buffersClean?: number;
+  buffersCheckpoint?: number;
+  checkpoints?: number;
+  dbMiB?: number;
+  walMiB?: number;
+}
+
+/** The database's settings that bear on a long run (printed with the results: a soak on a database without autovacuum is not a production figure). */
+let dbSettings = '';
+
+function dbWatch(url: string): { read(): Promise<DbReading>; close(): Promise<void> } {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    const mib = (f: string) => {
+      try {
+        return statSync(f).size / 1024 / 1024;
+      } catch {
+        return 0;
+      }
+    };
+    dbSettings = 'SQLite (WAL, synchronous=NORMAL)';
+    return { read: async () => ({ dbMiB: mib(file), walMiB: mib(`${file}-wal`) }), close: async () => undefined };
+  }
+  const client = new pg.Client({ connectionString: url });
+  const connected = client.connect().then(async () => {
+    const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
+      `SELECT name, setting, unit FROM pg_settings WHERE name IN ('autovacuum', 'shared_buffers', 'bgwriter_lru_maxpages', 'bgwriter_delay', 'checkpoint_timeout', 'max_wal_size', 'synchronous_commit') ORDER BY name`,
+    );
+    // shared_buffers comes in 8 kB pages.
+    const value = (r: { setting: string; unit: string | null }) => (r.unit === '8kB' ? `${(Number(r.setting) * 8) / 1024}MB` : `${r.setting}${r.unit ?? ''}`);
+    dbSettings = `PostgreSQL ${rows.map((r) => `${r.name}=${value(r)}`).join(', ')}`;
+  });
+  return {
+    async read() {
+      await connected;
+      const t = await client.query<Record<string, string>>(
+        `SELECT sum(n_live_tup) AS live, sum(n_dead_tup) AS dead, sum(autovacuum_count) AS av, sum(autoanalyze_count) AS aa FROM pg_stat_user_tables`,
+      );
+      const b = await client.query<Record<string, string>>(
+        `SELECT buffers_backend, buffers_clean, buffers_checkpoint, checkpoints_timed + checkpoints_req AS checkpoints FROM pg_stat_bgwriter`,
+      );
+      const n = (x: string | undefined) => Number(x ?? NaN);
+      return {
+        liveTuples: n(t.rows[0].live),
+        deadTuples: n(t.rows[0].dead),
+        autovacuums: n(t.rows[0].av),
+        autoanalyzes: n(t.rows[0].aa),
+        buffersBackend: n(b.rows[0].buffers_backend),
+        buffersClean: n(b.rows[0].buffers_clean),
+        buffersCheckpoint: n(b.rows[0].buffers_checkpoint),
+        checkpoints: n(b.rows[0].checkpoints),
+      };
+    },
+    close: () => client.end(),
+  };
+}
 
 // ---------------------------------------------------------------- HTTP
 
@@ -154,6 +256,9 @@ function request(step: string, expect: number, method: 'GET' | 'POST', path: str
       } else if (minute) {
         minute.requests++;
         minute.latencies.push(ms);
+        const inMinute = minute.steps.get(step) ?? [];
+        inMinute.push(ms);
+        minute.steps.set(step, inMinute);
         if (status !== expect) minute.errors++;
       }
       if (status !== expect) {
@@ -342,11 +447,14 @@ async function calibrate(w: World, seconds: number): Promise<number> {
 }
 
 /** Open loop: operations start at `rate` per second whatever the answers' speed; at most 8 per connection in flight (the rest are shed and counted). */
-async function soak(w: World, rate: number, serverPid: number): Promise<void> {
+async function soak(w: World, rate: number, serverPid: number, watch: ReturnType<typeof dbWatch>): Promise<void> {
   phase = 'soak';
   soakStart = performance.now();
   let launched = 0;
   let cpu0 = cpuMillis(serverPid);
+  let main0 = mainCpuMillis(serverPid);
+  let machine0 = machineCpuTicks();
+  dbAtStart = await watch.read().catch(() => undefined);
   const cap = connections * 8;
   const rssTimer = setInterval(() => {
     const p = rssParts(serverPid);
@@ -365,11 +473,21 @@ async function soak(w: World, rate: number, serverPid: number): Promise<void> {
       // Close each minute: CPU, load, and a line on stderr.
       const finished = Math.min(Math.floor(elapsed / 60_000), minutes);
       while (shown < finished) {
-        const m = minutesData[shown] ?? { requests: 0, errors: 0, latencies: [], rss: [], anon: [], file: [], cpuMs: 0, load1: 0, shed: 0 };
+        const m = minutesData[shown] ?? emptyMinute();
         const cpu = cpuMillis(serverPid);
         m.cpuMs = cpu - cpu0;
         cpu0 = cpu;
+        const mainCpu = mainCpuMillis(serverPid);
+        m.mainCpuMs = mainCpu - main0;
+        main0 = mainCpu;
+        void watch.read().then((r) => (m.db = r), () => undefined);
         m.load1 = loadavg()[0];
+        const machine = machineCpuTicks();
+        const shares = machineShares(machine0, machine);
+        machine0 = machine;
+        m.idlePct = shares.idle;
+        m.stealPct = shares.steal;
+        m.cpuPressure = cpuPressure60();
         m.rss.push(rssMiB(serverPid));
         const closing = shown;
         void serverMemory().then((mem) => {
@@ -459,7 +577,38 @@ const fmt = (ms: number) => (ms >= 10 ? Math.round(ms).toString() : ms.toFixed(1
 
 function line(n: number, m: Minute): string {
   const mib = (x?: number) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
-  return `| ${n} | ${m.requests} | ${m.errors} | ${m.shed} | ${fmt(pct(m.latencies, 50))} | ${fmt(pct(m.latencies, 99))} | ${mean(m.rss).toFixed(1)} | ${mib(m.heapMiB)} / ${mib(m.externalMiB)} | ${(m.cpuMs / 600).toFixed(0)} % | ${m.load1.toFixed(2)} |`;
+  return `| ${n} | ${m.requests} | ${m.errors} | ${m.shed} | ${fmt(pct(m.latencies, 50))} | ${fmt(pct(m.latencies, 99))} | ${mean(m.rss).toFixed(1)} | ${mib(m.heapMiB)} / ${mib(m.externalMiB)} | ${(m.cpuMs / 600).toFixed(0)} % (${(m.mainCpuMs / 600).toFixed(0)} %) | ${m.load1.toFixed(2)} | ${m.idlePct.toFixed(0)} % / ${m.stealPct.toFixed(1)} % / ${m.cpuPressure.toFixed(0)} % |`;
+}
+
+const MINUTE_HEADER =
+  '| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU (main thread) | load 1 min | machine idle / stolen / CPU pressure |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+
+/** p99 of each step in each minute: which operations slow down as the run ages. */
+function stepMinuteTable(): string {
+  const steps = [...stepLatencies].sort((a, b) => b[1].length - a[1].length).map(([step]) => step);
+  return [
+    `| minute | ${steps.join(' | ')} |`,
+    `|---:|${steps.map(() => '---:').join('|')}|`,
+    ...minutesData.map((m, i) => `| ${i + 1} | ${steps.map((st) => fmt(pct(m.steps.get(st) ?? [], 99))).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** The database per minute: counters as differences over the minute, sizes and tuple counts as read at its end. */
+function dbTable(): string {
+  const rows = minutesData.map((m, i) => ({ i, now: m.db, before: i === 0 ? dbAtStart : minutesData[i - 1].db }));
+  const d = (now?: number, before?: number) => (now === undefined || before === undefined || Number.isNaN(now) || Number.isNaN(before) ? '–' : String(now - before));
+  const n = (x?: number, digits = 0) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+  if (rows.some((r) => r.now?.walMiB !== undefined)) {
+    return ['| minute | database MiB | WAL MiB |', '|---:|---:|---:|', ...rows.map((r) => `| ${r.i + 1} | ${n(r.now?.dbMiB, 1)} | ${n(r.now?.walMiB, 1)} |`)].join('\n');
+  }
+  return [
+    '| minute | live tuples | dead tuples | autovacuum / autoanalyze runs | checkpoints | pages written by backends / bgwriter / checkpoints |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      ({ i, now, before }) =>
+        `| ${i + 1} | ${n(now?.liveTuples)} | ${n(now?.deadTuples)} | ${d(now?.autovacuums, before?.autovacuums)} / ${d(now?.autoanalyzes, before?.autoanalyzes)} | ${d(now?.checkpoints, before?.checkpoints)} | ${d(now?.buffersBackend, before?.buffersBackend)} / ${d(now?.buffersClean, before?.buffersClean)} / ${d(now?.buffersCheckpoint, before?.buffersCheckpoint)} |`,
+    ),
+  ].join('\n');
 }
 
 function stepTable(steps: Map<string, number[]>): string {
@@ -482,7 +631,9 @@ function verdict() {
   const worstP99Ratio = Math.max(...p99s) / medianP99;
   const third = Math.max(1, Math.floor(p99s.length / 3));
   const p99Trend = mean(p99s.slice(-third)) / mean(p99s.slice(0, third));
+  const stolenMinutes = minutesData.flatMap((m, i) => (m.stealPct > STEAL_LIMIT_PCT ? [i + 1] : []));
   return {
+    stolenMinutes,
     errors,
     shed,
     rssGrowth,
@@ -518,6 +669,8 @@ async function preparePortalUsers(databaseUrl: string, patientIds: string[]): Pr
 
 /** Set when the server ends before the run does. */
 let serverExit: string | undefined;
+/** The database's cumulative counters when the soak began (minute deltas are taken from here). */
+let dbAtStart: DbReading | undefined;
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
 async function main() {
@@ -554,9 +707,13 @@ async function main() {
     if (fixedRate === undefined) {
       log(`calibrating: ${connections} operations at a time for ${calibrateSeconds} s … `);
       const cpu0 = cpuMillis(server.proc.pid!);
+      const main0 = mainCpuMillis(server.proc.pid!);
+      const machine0 = machineCpuTicks();
       peak = await calibrate(w, calibrateSeconds);
+      calibrationSteal = machineShares(machine0, machineCpuTicks()).steal;
       calibrationCpu = (cpuMillis(server.proc.pid!) - cpu0) / (calibrateSeconds * 10);
-      log(`peak ${peak.toFixed(1)} operations/s (${(calibration.requests / calibrateSeconds).toFixed(0)} requests/s, ${calibration.errors} errors, server CPU ${calibrationCpu.toFixed(0)} %)\n`);
+      calibrationMainCpu = (mainCpuMillis(server.proc.pid!) - main0) / (calibrateSeconds * 10);
+      log(`peak ${peak.toFixed(1)} operations/s (${(calibration.requests / calibrateSeconds).toFixed(0)} requests/s, ${calibration.errors} errors, server CPU ${calibrationCpu.toFixed(0)} %, main thread ${calibrationMainCpu.toFixed(0)} %, ${calibrationSteal.toFixed(1)} % of the machine's CPU stolen)\n`);
       log(`${stepTable(calibrationSteps)}\n`);
       if (calibration.errors > 0) log('  calibration errors (listed above) — the soak goes on; they are not counted in its table\n');
       errorKinds.clear();
@@ -564,32 +721,48 @@ async function main() {
     if (serverExit) throw new Error(serverExit);
     const rate = fixedRate ?? peak! * LOAD_SHARE;
     log(`soak: ${rate.toFixed(1)} operations/s for ${minutes} min (load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')})\n`);
-    log('| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU | load 1 min |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n');
-    await soak(w, rate, server.proc.pid!);
+    log(`${MINUTE_HEADER}\n`);
+    const watch = dbWatch(database.url);
+    try {
+      await soak(w, rate, server.proc.pid!, watch);
+      // The last minute's database reading is taken when it closes; give it a moment.
+      await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      await watch.close().catch(() => undefined);
+    }
     const v = verdict();
     const table = [
       `\nsoak on ${db}, commit ${commit}, ${new Date().toISOString()}: ${patients} patients, ${w.apps.length} apps, ${portalUsers.length} portal users; ` +
-        `${rate.toFixed(1)} operations/s${peak ? ` = ${Math.round(LOAD_SHARE * 100)} % of the measured peak ${peak.toFixed(1)} (server CPU ${calibrationCpu?.toFixed(0)} % during the burst)` : ' (--rate)'}`,
-      '| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU | load 1 min |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        `${rate.toFixed(1)} operations/s${peak ? ` = ${Math.round(LOAD_SHARE * 100)} % of the measured peak ${peak.toFixed(1)} (server CPU ${calibrationCpu?.toFixed(0)} %, main thread ${calibrationMainCpu?.toFixed(0)} %, ${calibrationSteal.toFixed(1)} % stolen during the burst)` : ' (--rate)'}`,
+      `database: ${dbSettings}`,
+      MINUTE_HEADER,
       ...minutesData.map((m, i) => line(i + 1, m)),
       '',
       `errors: ${v.errors}${v.errors ? ` — ${[...errorKinds].map(([k, n]) => `${k} ×${n}`).join('; ')}` : ''} → ${v.pass.errors ? 'PASS' : 'FAIL'}`,
       `RSS growth from minute 2 to minute ${minutesData.length}: ${(v.rssGrowth * 100).toFixed(1)} % (limit 5 %) → ${v.pass.rss ? 'PASS' : 'FAIL'}`,
       `p99 after minute 2: median ${fmt(v.medianP99)} ms, worst minute ${v.worstP99Ratio.toFixed(2)}× the median (limit 2), last third ${v.p99Trend.toFixed(2)}× the first (limit 1.5) → ${v.pass.p99 ? 'PASS' : 'FAIL'}`,
+      v.stolenMinutes.length === 0
+        ? `machine: no minute lost more than ${STEAL_LIMIT_PCT} % of its CPU time to the hypervisor (stolen: ${minutesData.map((m) => m.stealPct.toFixed(1)).join(', ')} %)`
+        : `machine: minutes ${v.stolenMinutes.join(', ')} lost more than ${STEAL_LIMIT_PCT} % of the CPU time to the hypervisor (stolen: ${minutesData.map((m) => m.stealPct.toFixed(1)).join(', ')} %): latencies in those minutes measure the host's other tenants too, so the p99 verdict is not conclusive`,
       '',
       'memory (MiB; RSS, RssAnon, RssFile: means of 5-second samples of /proc/PID/status; the rest from /metrics at the minute\'s end):',
       memoryTable(),
       '',
       stepTable(stepLatencies),
       '',
+      'p99 ms of each step per minute:',
+      stepMinuteTable(),
+      '',
+      'the database per minute:',
+      dbTable(),
+      '',
       `shed (not started: ${connections * 8} operations already in flight, or no portal user free): ${v.shed}`,
     ];
     if (serverExit) table.push(`ABORTED: ${serverExit}`);
     process.stdout.write(table.join('\n') + '\n');
     const file = join(outDir, `soak-${db}-${stamp}.json`);
-    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, anonMiB: mean(m.anon), fileMiB: mean(m.file), memory: m.mem, cpuMs: m.cpuMs, load1: m.load1 }));
-    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, rate, minutes: perMinute, memorySamples: samples, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
+    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), stepP99: Object.fromEntries([...m.steps].map(([k, xs]) => [k, pct(xs, 99)])), db: m.db, mainCpuMs: m.mainCpuMs, rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, anonMiB: mean(m.anon), fileMiB: mean(m.file), memory: m.mem, cpuMs: m.cpuMs, load1: m.load1, idlePct: m.idlePct, stealPct: m.stealPct, cpuPressure: m.cpuPressure }));
+    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, calibrationMainCpu, calibrationSteal, rate, dbSettings, dbAtStart, minutes: perMinute, memorySamples: samples, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
     log(`results written to ${file}\n`);
   } finally {
     server?.proc.removeAllListeners('exit');

@@ -28,6 +28,7 @@ const command: CliCommand = {
     const narrowed = securePrivateData(config);
     const services = await createServices(Object.freeze(config));
     for (const t of narrowed) services.logger.warn({ path: t.path, from: t.from, to: t.to }, 'narrowed the permissions of a data file or folder to its owner only');
+    for (const warning of await services.db.configurationWarnings()) services.logger.warn(warning);
     const demo = config.demo ? await seedDemo(services) : undefined;
     const app = await buildApp(config, services, { https });
     await app.listen({ port, host });

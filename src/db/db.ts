@@ -47,6 +47,8 @@ export interface Db extends Queryable {
   analyze(): Promise<void>;
   /** True when the database answers (readiness). */
   ping(): Promise<boolean>;
+  /** What is wrong with the database's own configuration for a long-running server (logged at start-up); empty on SQLite, whose settings ChartKey makes itself. */
+  configurationWarnings(): Promise<string[]>;
   close(): Promise<void>;
 }
 

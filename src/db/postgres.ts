@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { type Db, DbError, type Queryable, type SqlValue, type TransactionOptions } from './db.js';
 import { classifyPgError } from './pg-errors.js';
+import { CHECKED_SETTINGS, settingWarnings } from './pg-settings.js';
 
 // BIGINT (int8) and NUMERIC come back as strings by default; our BIGINTs are epoch
 // milliseconds and sequence numbers, all well inside Number's safe range.
@@ -138,6 +139,10 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
       // VACUUM too: a freshly loaded table's visibility map is empty, so every "index-only"
       // probe of a search (one per candidate resource) also read the heap page.
       await wrap(() => pool.query('VACUUM (ANALYZE)'));
+    },
+    async configurationWarnings() {
+      const { rows } = await wrap(() => pool.query<{ name: string; setting: string }>('SELECT name, setting FROM pg_settings WHERE name = ANY($1)', [[...CHECKED_SETTINGS]]));
+      return settingWarnings(new Map(rows.map((r) => [r.name, r.setting])));
     },
     async ping() {
       try {

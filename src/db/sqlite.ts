@@ -102,6 +102,9 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Db {
         return false;
       }
     },
+    async configurationWarnings() {
+      return [];
+    },
     async close() {
       await queue.catch(() => undefined);
       if (reader !== writer) reader.close();
