@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** CPU time (user + system) of a process in milliseconds, from /proc/PID/stat (Linux clock ticks of 10 ms). */
 export function cpuMillis(pid: number): number {
@@ -55,4 +55,34 @@ export function cpuPressure60(): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU time of a process and its children in milliseconds: its own, what its exited
+ * children left it (cutime, cstime: for PostgreSQL's postmaster, every backend and
+ * autovacuum worker that has ended) and its live children's own.
+ */
+export function processTreeCpuMillis(rootPid: number): number {
+  const fieldsOf = (pid: number | string) => {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  };
+  const root = fieldsOf(rootPid);
+  let ticks = Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14]);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const f = fieldsOf(entry);
+      if (Number(f[1]) === rootPid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return ticks * 10;
+}
+
+/** The parent of a process (e.g. a PostgreSQL backend's postmaster). */
+export function parentPid(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }

@@ -26,7 +26,7 @@ import pg from 'pg';
 import { parseArgs } from '../src/cli/args.js';
 import { loadConfig } from '../src/config/config.js';
 import { createServices } from '../src/services.js';
-import { cpuPressure60, machineCpuTicks, mainThreadCpuMillis, cpuMillis as procCpu, rssParts as procRssParts } from './proc.js';
+import { cpuPressure60, machineCpuTicks, mainThreadCpuMillis, parentPid, processTreeCpuMillis, cpuMillis as procCpu, rssParts as procRssParts } from './proc.js';
 import { benchPort, createBenchDatabase, startServer } from './server.js';
 import { type BenchData, loadBenchData } from './setup.js';
 import { SYNC_TYPES } from './sync-types.js';
@@ -69,6 +69,8 @@ interface Minute {
   stealPct: number;
   /** Linux CPU pressure (some, avg60) at the minute's end: % of time a runnable task waited for a CPU. */
   cpuPressure: number;
+  /** CPU of this load generator itself over the minute, ms: it shares the machine with the server. */
+  clientCpuMs: number;
   /** Latencies by step within this minute. */
   steps: Map<string, number[]>;
   /** What the database did in this minute (see dbWatch). */
@@ -111,7 +113,7 @@ let calibrationCpu: number | undefined;
 let calibrationMainCpu: number | undefined;
 let calibrationSteal = NaN;
 
-const emptyMinute = (): Minute => ({ requests: 0, errors: 0, latencies: [], rss: [], anon: [], file: [], cpuMs: 0, mainCpuMs: 0, load1: 0, idlePct: NaN, stealPct: NaN, cpuPressure: NaN, shed: 0, steps: new Map() });
+const emptyMinute = (): Minute => ({ requests: 0, errors: 0, latencies: [], rss: [], anon: [], file: [], cpuMs: 0, mainCpuMs: 0, load1: 0, idlePct: NaN, stealPct: NaN, cpuPressure: NaN, clientCpuMs: NaN, shed: 0, steps: new Map() });
 
 /** Idle and stolen time between two readings of machineCpuTicks(), % of the total. */
 function machineShares(a: ReturnType<typeof machineCpuTicks>, b: ReturnType<typeof machineCpuTicks>): { idle: number; steal: number } {
@@ -172,6 +174,8 @@ interface DbReading {
   checkpoints?: number;
   dbMiB?: number;
   walMiB?: number;
+  /** CPU of the PostgreSQL server on this machine, ms so far: the postmaster, its live children (backends, autovacuum workers, background writer …) and those that have ended. */
+  cpuMs?: number;
 }
 
 /** The database's settings that bear on a long run (printed with the results: a soak on a database without autovacuum is not a production figure). */
@@ -191,7 +195,14 @@ function dbWatch(url: string): { read(): Promise<DbReading>; close(): Promise<vo
     return { read: async () => ({ dbMiB: mib(file), walMiB: mib(`${file}-wal`) }), close: async () => undefined };
   }
   const client = new pg.Client({ connectionString: url });
+  let postmaster: number | undefined;
   const connected = client.connect().then(async () => {
+    // The postmaster is this connection's backend's parent, when PostgreSQL runs on this machine.
+    try {
+      postmaster = parentPid((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+    } catch {
+      postmaster = undefined;
+    }
     const { rows } = await client.query<{ name: string; setting: string; unit: string | null }>(
       `SELECT name, setting, unit FROM pg_settings WHERE name IN ('autovacuum', 'shared_buffers', 'bgwriter_lru_maxpages', 'bgwriter_delay', 'checkpoint_timeout', 'max_wal_size', 'synchronous_commit') ORDER BY name`,
     );
@@ -218,6 +229,7 @@ function dbWatch(url: string): { read(): Promise<DbReading>; close(): Promise<vo
         buffersClean: n(b.rows[0].buffers_clean),
         buffersCheckpoint: n(b.rows[0].buffers_checkpoint),
         checkpoints: n(b.rows[0].checkpoints),
+        cpuMs: postmaster === undefined ? undefined : processTreeCpuMillis(postmaster),
       };
     },
     close: () => client.end(),
@@ -454,6 +466,7 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
   let cpu0 = cpuMillis(serverPid);
   let main0 = mainCpuMillis(serverPid);
   let machine0 = machineCpuTicks();
+  let client0 = process.cpuUsage();
   dbAtStart = await watch.read().catch(() => undefined);
   const cap = connections * 8;
   const rssTimer = setInterval(() => {
@@ -488,6 +501,9 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
         m.idlePct = shares.idle;
         m.stealPct = shares.steal;
         m.cpuPressure = cpuPressure60();
+        const client = process.cpuUsage();
+        m.clientCpuMs = (client.user + client.system - client0.user - client0.system) / 1000;
+        client0 = client;
         m.rss.push(rssMiB(serverPid));
         const closing = shown;
         void serverMemory().then((mem) => {
@@ -577,11 +593,11 @@ const fmt = (ms: number) => (ms >= 10 ? Math.round(ms).toString() : ms.toFixed(1
 
 function line(n: number, m: Minute): string {
   const mib = (x?: number) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
-  return `| ${n} | ${m.requests} | ${m.errors} | ${m.shed} | ${fmt(pct(m.latencies, 50))} | ${fmt(pct(m.latencies, 99))} | ${mean(m.rss).toFixed(1)} | ${mib(m.heapMiB)} / ${mib(m.externalMiB)} | ${(m.cpuMs / 600).toFixed(0)} % (${(m.mainCpuMs / 600).toFixed(0)} %) | ${m.load1.toFixed(2)} | ${m.idlePct.toFixed(0)} % / ${m.stealPct.toFixed(1)} % / ${m.cpuPressure.toFixed(0)} % |`;
+  return `| ${n} | ${m.requests} | ${m.errors} | ${m.shed} | ${fmt(pct(m.latencies, 50))} | ${fmt(pct(m.latencies, 99))} | ${mean(m.rss).toFixed(1)} | ${mib(m.heapMiB)} / ${mib(m.externalMiB)} | ${(m.cpuMs / 600).toFixed(0)} % (${(m.mainCpuMs / 600).toFixed(0)} %) | ${m.load1.toFixed(2)} | ${m.idlePct.toFixed(0)} % / ${m.stealPct.toFixed(1)} % / ${m.cpuPressure.toFixed(0)} % | ${(m.clientCpuMs / 600).toFixed(0)} % |`;
 }
 
 const MINUTE_HEADER =
-  '| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU (main thread) | load 1 min | machine idle / stolen / CPU pressure |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  '| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU (main thread) | load 1 min | machine idle / stolen / CPU pressure | load generator CPU |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
 
 /** p99 of each step in each minute: which operations slow down as the run ages. */
 function stepMinuteTable(): string {
@@ -602,11 +618,11 @@ function dbTable(): string {
     return ['| minute | database MiB | WAL MiB |', '|---:|---:|---:|', ...rows.map((r) => `| ${r.i + 1} | ${n(r.now?.dbMiB, 1)} | ${n(r.now?.walMiB, 1)} |`)].join('\n');
   }
   return [
-    '| minute | live tuples | dead tuples | autovacuum / autoanalyze runs | checkpoints | pages written by backends / bgwriter / checkpoints |',
-    '|---:|---:|---:|---:|---:|---:|',
+    '| minute | PostgreSQL CPU | live tuples | dead tuples | autovacuum / autoanalyze runs | checkpoints | pages written by backends / bgwriter / checkpoints |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       ({ i, now, before }) =>
-        `| ${i + 1} | ${n(now?.liveTuples)} | ${n(now?.deadTuples)} | ${d(now?.autovacuums, before?.autovacuums)} / ${d(now?.autoanalyzes, before?.autoanalyzes)} | ${d(now?.checkpoints, before?.checkpoints)} | ${d(now?.buffersBackend, before?.buffersBackend)} / ${d(now?.buffersClean, before?.buffersClean)} / ${d(now?.buffersCheckpoint, before?.buffersCheckpoint)} |`,
+        `| ${i + 1} | ${now?.cpuMs === undefined || before?.cpuMs === undefined ? '–' : `${((now.cpuMs - before.cpuMs) / 600).toFixed(0)} %`} | ${n(now?.liveTuples)} | ${n(now?.deadTuples)} | ${d(now?.autovacuums, before?.autovacuums)} / ${d(now?.autoanalyzes, before?.autoanalyzes)} | ${d(now?.checkpoints, before?.checkpoints)} | ${d(now?.buffersBackend, before?.buffersBackend)} / ${d(now?.buffersClean, before?.buffersClean)} / ${d(now?.buffersCheckpoint, before?.buffersCheckpoint)} |`,
     ),
   ].join('\n');
 }
@@ -619,6 +635,13 @@ function stepTable(steps: Map<string, number[]>): string {
   ].join('\n');
 }
 
+/** p99 stability over a run of minutes: median, worst minute against it, and the mean of the last third against the first. */
+function stability(p99s: number[]): { medianP99: number; worstP99Ratio: number; p99Trend: number } {
+  const medianP99 = pct(p99s, 50);
+  const third = Math.max(1, Math.floor(p99s.length / 3));
+  return { medianP99, worstP99Ratio: Math.max(...p99s) / medianP99, p99Trend: mean(p99s.slice(-third)) / mean(p99s.slice(0, third)) };
+}
+
 function verdict() {
   const errors = minutesData.reduce((s, m) => s + m.errors, 0);
   const shed = minutesData.reduce((s, m) => s + m.shed, 0);
@@ -626,14 +649,14 @@ function verdict() {
   const baseline = mean(minutesData[1]?.rss ?? []);
   const last = mean(minutesData[minutesData.length - 1]?.rss ?? []);
   const rssGrowth = after.length > 0 ? (last - baseline) / baseline : NaN;
-  const p99s = after.map((m) => pct(m.latencies, 99));
-  const medianP99 = pct(p99s, 50);
-  const worstP99Ratio = Math.max(...p99s) / medianP99;
-  const third = Math.max(1, Math.floor(p99s.length / 3));
-  const p99Trend = mean(p99s.slice(-third)) / mean(p99s.slice(0, third));
+  const { medianP99, worstP99Ratio, p99Trend } = stability(after.map((m) => pct(m.latencies, 99)));
   const stolenMinutes = minutesData.flatMap((m, i) => (m.stealPct > STEAL_LIMIT_PCT ? [i + 1] : []));
+  // The same rule over the minutes the machine was this run's alone (a second figure, never instead of the first).
+  const own = after.filter((m) => !(m.stealPct > STEAL_LIMIT_PCT));
+  const ownStability = own.length >= 6 && own.length < after.length ? stability(own.map((m) => pct(m.latencies, 99))) : undefined;
   return {
     stolenMinutes,
+    ownStability: ownStability && { ...ownStability, minutes: own.length, pass: ownStability.worstP99Ratio <= 2 && ownStability.p99Trend <= 1.5 },
     errors,
     shed,
     rssGrowth,
@@ -744,6 +767,11 @@ async function main() {
       v.stolenMinutes.length === 0
         ? `machine: no minute lost more than ${STEAL_LIMIT_PCT} % of its CPU time to the hypervisor (stolen: ${minutesData.map((m) => m.stealPct.toFixed(1)).join(', ')} %)`
         : `machine: minutes ${v.stolenMinutes.join(', ')} lost more than ${STEAL_LIMIT_PCT} % of the CPU time to the hypervisor (stolen: ${minutesData.map((m) => m.stealPct.toFixed(1)).join(', ')} %): latencies in those minutes measure the host's other tenants too, so the p99 verdict is not conclusive`,
+      ...(v.ownStability
+        ? [
+            `p99 over the ${v.ownStability.minutes} minutes after minute 2 with at most ${STEAL_LIMIT_PCT} % stolen (a second figure): median ${fmt(v.ownStability.medianP99)} ms, worst minute ${v.ownStability.worstP99Ratio.toFixed(2)}× the median, last third ${v.ownStability.p99Trend.toFixed(2)}× the first → ${v.ownStability.pass ? 'PASS' : 'FAIL'}`,
+          ]
+        : []),
       '',
       'memory (MiB; RSS, RssAnon, RssFile: means of 5-second samples of /proc/PID/status; the rest from /metrics at the minute\'s end):',
       memoryTable(),
@@ -761,7 +789,7 @@ async function main() {
     if (serverExit) table.push(`ABORTED: ${serverExit}`);
     process.stdout.write(table.join('\n') + '\n');
     const file = join(outDir, `soak-${db}-${stamp}.json`);
-    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), stepP99: Object.fromEntries([...m.steps].map(([k, xs]) => [k, pct(xs, 99)])), db: m.db, mainCpuMs: m.mainCpuMs, rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, anonMiB: mean(m.anon), fileMiB: mean(m.file), memory: m.mem, cpuMs: m.cpuMs, load1: m.load1, idlePct: m.idlePct, stealPct: m.stealPct, cpuPressure: m.cpuPressure }));
+    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), stepP99: Object.fromEntries([...m.steps].map(([k, xs]) => [k, pct(xs, 99)])), db: m.db, mainCpuMs: m.mainCpuMs, rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, anonMiB: mean(m.anon), fileMiB: mean(m.file), memory: m.mem, cpuMs: m.cpuMs, load1: m.load1, idlePct: m.idlePct, stealPct: m.stealPct, cpuPressure: m.cpuPressure, clientCpuMs: m.clientCpuMs }));
     writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, calibrationMainCpu, calibrationSteal, rate, dbSettings, dbAtStart, minutes: perMinute, memorySamples: samples, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
     log(`results written to ${file}\n`);
   } finally {
