@@ -200,6 +200,8 @@ function dbWatch(url: string): { read(): Promise<DbReading>; close(): Promise<vo
     return { read: async () => ({ dbMiB: mib(file), walMiB: mib(`${file}-wal`) }), close: async () => undefined };
   }
   const client = new pg.Client({ connectionString: url });
+  // A lost connection ends the readings (read() rejects), not the run.
+  client.on('error', () => undefined);
   let postmaster: number | undefined;
   const connected = client.connect().then(async () => {
     // The postmaster is this connection's backend's parent, when PostgreSQL runs on this machine.
