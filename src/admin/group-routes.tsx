@@ -16,7 +16,7 @@ export async function groupRoutes(app: FastifyInstance, opts: { services: Servic
     const staff = await requireStaff(services, req, reply);
     if (!staff) return reply;
     const created = query(req, 'created').slice(0, 64) || undefined;
-    return sendPage(reply, <GroupsPage csrf={reply.generateCsrf()} who={staff.username} groups={await listGroups(services.db)} exportBase={exportBase} created={created} />);
+    return sendPage(reply, <GroupsPage csrf={reply.generateCsrf()} who={staff.username} groups={await listGroups(services.store)} exportBase={exportBase} created={created} />);
   });
 
   app.post('/', async (req, reply) => {
@@ -31,7 +31,7 @@ export async function groupRoutes(app: FastifyInstance, opts: { services: Servic
       return reply.redirect(`/admin/groups?created=${encodeURIComponent(group.id)}`, 303);
     } catch (err) {
       if (!(err instanceof GroupError)) throw err;
-      const page = <GroupsPage csrf={reply.generateCsrf()} who={staff.username} groups={await listGroups(services.db)} exportBase={exportBase} error={err.message} form={form} />;
+      const page = <GroupsPage csrf={reply.generateCsrf()} who={staff.username} groups={await listGroups(services.store)} exportBase={exportBase} error={err.message} form={form} />;
       return sendPage(reply, page, 400);
     }
   });

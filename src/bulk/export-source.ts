@@ -1,5 +1,5 @@
 import type { Db, SqlValue } from '../db/db.js';
-import { everythingQueries, patientScope, SHARED_TYPES, sharedReachedFrom } from '../fhir/scope.js';
+import { compartmentExport, provenanceExport, sharedExport, systemExport } from '../fhir/export-queries.js';
 import type { ExportJob } from './types.js';
 
 export interface ExportRow {
@@ -8,9 +8,6 @@ export interface ExportRow {
   /** The resource JSON: UTF-8 bytes where the database hands them over as such (SQLite), else text. */
   content: string | Buffer;
 }
-
-/** The content column as bytes on SQLite (no UTF-8 → UTF-16 → UTF-8 round trip through JS strings). */
-const content = (db: Db, alias: string) => (db.dialect === 'sqlite' ? `CAST(${alias}.content AS BLOB) AS content` : `${alias}.content`);
 
 const PAGE = 1000;
 const MEMBERS_PER_BATCH = 200;
@@ -51,20 +48,6 @@ export async function* exportPages(db: Db, job: ExportJob): AsyncGenerator<Expor
   yield* sharedPages(db, job);
 }
 
-function filters(job: ExportJob, alias: string, types?: readonly string[]): { sql: string; params: SqlValue[] } {
-  let sql = '';
-  const params: SqlValue[] = [];
-  if (types) {
-    sql += ` AND ${alias}.type IN (${types.map(() => '?').join(', ')})`;
-    params.push(...types);
-  }
-  if (job.since !== undefined) {
-    sql += ` AND ${alias}.last_updated > ?`;
-    params.push(job.since);
-  }
-  return { sql, params };
-}
-
 async function* keyset(db: Db, sql: (after: number) => { sql: string; params: SqlValue[] }): AsyncGenerator<ExportRow[]> {
   let after = 0;
   for (;;) {
@@ -77,43 +60,20 @@ async function* keyset(db: Db, sql: (after: number) => { sql: string; params: Sq
 }
 
 function systemPages(db: Db, job: ExportJob) {
-  const f = filters(job, 'r', job.types);
-  return keyset(db, (after) => ({
-    sql: `SELECT r.seq, r.type, ${content(db, 'r')} FROM resources r WHERE r.seq > ? AND r.deleted = 0${f.sql} ORDER BY r.seq LIMIT ?`,
-    params: [after, ...f.params],
-  }));
+  return keyset(db, (after) => systemExport(db.dialect, job, after));
 }
 
 function compartmentPages(db: Db, job: ExportJob, patient: string) {
-  const f = filters(job, 'r', job.types);
-  return keyset(db, (after) => ({
-    sql:
-      `SELECT r.seq, r.type, ${content(db, 'r')} FROM compartment c JOIN resources r ON r.seq = c.res` +
-      ` WHERE c.patient = ? AND c.res > ? AND r.deleted = 0${f.sql}` +
-      // Written once: by the first member (in id order) whose compartment holds it. CROSS JOIN
-      // fixes the join order on SQLite (no statistics): from this resource's few compartment
-      // rows to the member table, never from every member to the compartment.
-      ' AND NOT EXISTS (SELECT 1 FROM compartment c2 CROSS JOIN bulk_job_patients m WHERE c2.res = c.res AND c2.patient < ? AND m.job = ? AND m.patient = c2.patient)' +
-      ' ORDER BY c.res LIMIT ?',
-    params: [patient, after, ...f.params, patient, job.id],
-  }));
+  return keyset(db, (after) => compartmentExport(db.dialect, job, job.id, patient, after));
 }
 
 async function* provenancePages(db: Db, job: ExportJob, patient: string): AsyncGenerator<ExportRow[]> {
-  const q = everythingQueries(job.types ? patientScope(patient, job.types) : patientScope(patient), 0, 0, db.dialect).provenance;
-  const since = job.since === undefined ? '' : ' WHERE p.seq IN (SELECT s.seq FROM resources s WHERE s.seq = p.seq AND s.last_updated > ?)';
-  const rows = await db.all<ExportRow>(`SELECT p.seq, p.type, p.content FROM (${q.sql}) p${since}`, [...q.params, ...(job.since === undefined ? [] : [job.since])]);
+  const q = provenanceExport(db.dialect, job, patient);
+  const rows = await db.all<ExportRow>(q.sql, q.params);
   for (let i = 0; i < rows.length; i += PAGE) yield rows.slice(i, i + PAGE);
 }
 
 async function* sharedPages(db: Db, job: ExportJob): AsyncGenerator<ExportRow[]> {
-  const types = job.types ? SHARED_TYPES.filter((t) => job.types!.includes(t)) : SHARED_TYPES;
-  if (types.length === 0) return;
-  const f = filters(job, 'r');
-  // The patient scope's rule for shared resources (src/fhir/scope.ts), reached from any member.
-  const shared = sharedReachedFrom('r', types, { from: ' CROSS JOIN bulk_job_patients m', where: (c2) => `m.job = ? AND m.patient = ${c2}.patient`, params: [job.id] });
-  yield* keyset(db, (after) => ({
-    sql: `SELECT r.seq, r.type, ${content(db, 'r')} FROM resources r WHERE r.seq > ? AND r.deleted = 0${f.sql} AND ${shared.sql} ORDER BY r.seq LIMIT ?`,
-    params: [after, ...f.params, ...shared.params],
-  }));
+  const shared = sharedExport(db.dialect, job, job.id);
+  if (shared) yield* keyset(db, shared);
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { resolvePatient } from '../accounts/patient-lookup.js';
-import type { Db } from '../db/db.js';
 import { everyPatient } from '../fhir/scope.js';
 import type { FhirStore } from '../fhir/store/store.js';
 import type { Resource } from '../fhir/store/types.js';
@@ -82,13 +81,9 @@ export interface GroupSummary {
 }
 
 /** Groups for the admin page, newest first. */
-export async function listGroups(db: Db, limit = 200): Promise<GroupSummary[]> {
-  const rows = await db.all<{ id: string; content: string; last_updated: number }>(
-    "SELECT id, content, last_updated FROM resources WHERE type = 'Group' AND deleted = 0 ORDER BY seq DESC LIMIT ?",
-    [limit],
-  );
-  return rows.map((r) => {
-    const group = JSON.parse(r.content) as Resource;
-    return { id: r.id, name: typeof group.name === 'string' ? group.name : '(no name)', members: groupPatientIds(group).length, lastUpdated: Number(r.last_updated) };
+export async function listGroups(store: FhirStore, limit = 200): Promise<GroupSummary[]> {
+  return (await store.latest('Group', limit)).map((r) => {
+    const group = JSON.parse(r.json) as Resource;
+    return { id: r.id, name: typeof group.name === 'string' ? group.name : '(no name)', members: groupPatientIds(group).length, lastUpdated: r.lastUpdated };
   });
 }

@@ -24,6 +24,8 @@ export interface FhirStore extends FhirStoreReader {
    * EVERY_PATIENT; absent rows are 0), and under '' the data version above: one statement.
    */
   cacheVersions(keys: readonly string[]): Promise<Map<string, number>>;
+  /** The newest current (not deleted) resources of a type, newest first, unscoped: staff lists such as the admin's Groups. */
+  latest(type: string, limit: number): Promise<StoredResource[]>;
 }
 
 export interface StoreOptions {
@@ -127,6 +129,13 @@ export function createStore(db: Db, registry: SearchRegistry, options: StoreOpti
     read,
     vread,
     history,
+    async latest(type, limit) {
+      const rows = await db.all<Row & { id: string }>(
+        'SELECT seq, id, version, last_updated, deleted, content FROM resources WHERE type = ? AND deleted = 0 ORDER BY seq DESC LIMIT ?',
+        [type, limit],
+      );
+      return rows.map((row) => toStored(type, row.id, row));
+    },
     transaction: (fn) =>
       db.transaction(async (q) => {
         const index = new IndexBuffer(q);
