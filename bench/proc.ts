@@ -5,10 +5,14 @@ export function cpuMillis(pid: number): number {
   return cpuMillisOf(`/proc/${pid}/stat`);
 }
 
-function cpuMillisOf(file: string): number {
+/** The fields of a /proc stat file after the command name (which may contain spaces): [0] is the state, [1] the parent, [11] utime … */
+function statFields(file: string): string[] {
   const stat = readFileSync(file, 'utf8');
-  // Fields after the command name (which may contain spaces) start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+function cpuMillisOf(file: string): number {
+  const fields = statFields(file);
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return (utime + stime) * 10;
@@ -63,10 +67,7 @@ export function cpuPressure60(): number {
  * autovacuum worker that has ended) and its live children's own.
  */
 export function processTreeCpuMillis(rootPid: number): number {
-  const fieldsOf = (pid: number | string) => {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  };
+  const fieldsOf = (pid: number | string) => statFields(`/proc/${pid}/stat`);
   const root = fieldsOf(rootPid);
   let ticks = Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14]);
   for (const entry of readdirSync('/proc')) {
@@ -83,6 +84,5 @@ export function processTreeCpuMillis(rootPid: number): number {
 
 /** The parent of a process (e.g. a PostgreSQL backend's postmaster). */
 export function parentPid(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  return Number(statFields(`/proc/${pid}/stat`)[1]);
 }
