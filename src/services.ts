@@ -109,7 +109,7 @@ function openRedis(url: string, logger: Logger): Redis {
 
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const db = options.db ?? openDb(config.databaseUrl, { bulkLoad: options.bulkLoad });
+  const db = options.db ?? openDb(config.databaseUrl, { bulkLoad: options.bulkLoad, warn: (message) => logger.warn(message) });
   await migrate(db);
   const registry = loadRegistry();
   const store = createStore(db, registry, { now: options.now, searchIds });

@@ -9,6 +9,8 @@ export interface OpenOptions {
    * never sets it: its memory budget needs the small cache.
    */
   bulkLoad?: BulkLoadOptions;
+  /** Where the database reports trouble it works around by itself (SQLite: a failed background checkpoint). */
+  warn?: (message: string) => void;
 }
 
 export interface BulkLoadOptions {
@@ -23,7 +25,7 @@ export const BULK_LOAD: BulkLoadOptions = { cacheMiB: 256, walAutocheckpoint: 16
 
 /** Opens the database named by a DATABASE_URL: `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
 export function openDb(url: string, options: OpenOptions = {}): Db {
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length) || ':memory:', { writer: options.bulkLoad });
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length) || ':memory:', { writer: options.bulkLoad, warn: options.warn });
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // A bulk load runs long statements (ANALYZE, big transactions) on purpose: no timeouts;
     // and no named statements, whose generic plans could be made while tables are small.

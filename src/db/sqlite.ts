@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { privateSqliteFiles } from '../ops/private-files.js';
 import { type Db, DbError, type Queryable, type SqlValue } from './db.js';
+import { CHECKPOINT_DEFAULTS, type CheckpointSettings, type Checkpointer, DEFAULT_AUTOCHECKPOINT, startCheckpointer } from './sqlite-checkpointer.js';
 
 /**
  * SQLite in WAL mode through two connections: one for reads, which never sees another
@@ -10,8 +11,12 @@ import { type Db, DbError, type Queryable, type SqlValue } from './db.js';
 const STATEMENT_CACHE = 256;
 
 export interface SqliteOptions {
-  /** Bulk-load settings for the writing connection (see BulkLoadOptions in open.ts). */
+  /** Bulk-load settings for the writing connection (see BulkLoadOptions in open.ts); its checkpoints stay on the writer. */
   writer?: { cacheMiB: number; walAutocheckpoint: number };
+  /** Where the background checkpointer reports a failed checkpoint, or that the writer checkpoints for itself again. */
+  warn?: (message: string) => void;
+  /** The background checkpointer's timings (tests). */
+  checkpoints?: CheckpointSettings;
 }
 
 export function openSqlite(file: string, options: SqliteOptions = {}): Db {
@@ -63,6 +68,25 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Db {
   let queue: Promise<unknown> = Promise.resolve();
   let inTx = false;
 
+  // Checkpoints off the JavaScript thread (sqlite-checkpointer.ts), started with the first
+  // write: a command that only reads never starts the worker. Not for a bulk load, whose
+  // large autocheckpoint is set on the writer above, nor for an in-memory database (no WAL).
+  let checkpointer: Checkpointer | undefined;
+  let checkpointsOnWriter = Boolean(options.writer) || file === ':memory:';
+  const warn = options.warn ?? (() => undefined);
+  const checkpointInBackground = () => {
+    if (checkpointsOnWriter || checkpointer) return;
+    writer.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer(file, {
+      onError: (message) => warn(`SQLite checkpoint failed (retried every interval): ${message}`),
+      onFallback: (reason) => {
+        checkpointsOnWriter = true;
+        if (writer.open) writer.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
+        warn(`${reason}; the writing connection checkpoints the WAL itself from now on`);
+      },
+    }, options.checkpoints ?? CHECKPOINT_DEFAULTS);
+  };
+
   const isRead = (sql: string) => /^\s*(select|with)\b/i.test(sql);
 
   return {
@@ -107,12 +131,20 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Db {
     },
     async close() {
       await queue.catch(() => undefined);
+      // The worker's connection first: the last connection to close checkpoints the WAL
+      // completely and removes it.
+      checkpointsOnWriter = true;
+      await checkpointer?.stop();
       if (reader !== writer) reader.close();
       writer.close();
     },
   };
 
   function enqueue<T>(task: () => Promise<T>): Promise<T> {
+    checkpointInBackground();
+    // The WAL is long enough to start over: writes wait while the worker copies its last frames.
+    const quiet = checkpointer?.quietCheckpoint();
+    if (quiet) queue = queue.then(quiet, quiet);
     const next = queue.then(task, task);
     queue = next.catch(() => undefined);
     return next;
