@@ -20,6 +20,7 @@ import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -83,6 +84,13 @@ interface Minute {
   anon: number[];
   file: number[];
   mem?: ServerMemory;
+  /**
+   * Longest event-loop delay in the minute, ms: the server's (from /metrics every 5 s) and
+   * this load generator's own. A stall of the generator delays every answer it reads, so
+   * its requests' latencies grow with no fault of the server.
+   */
+  serverLoopMaxMs: number;
+  clientLoopMaxMs: number;
 }
 
 /** The server's memory by part, MiB, from its /metrics (prom-client's default metrics and ChartKey's own). */
@@ -95,6 +103,8 @@ interface ServerMemory {
   external: number;
   arrayBuffers: number;
   cache: number;
+  /** The server's longest event-loop delay since the previous scrape of /metrics (prom-client resets it on each), ms. */
+  loopMaxMs: number;
 }
 
 /** Every 5 s over the soak: /proc and /metrics readings, for the JSON (how RSS and the heap move inside a minute). */
@@ -113,7 +123,7 @@ let calibrationCpu: number | undefined;
 let calibrationMainCpu: number | undefined;
 let calibrationSteal = NaN;
 
-const emptyMinute = (): Minute => ({ requests: 0, errors: 0, latencies: [], rss: [], anon: [], file: [], cpuMs: 0, mainCpuMs: 0, load1: 0, idlePct: NaN, stealPct: NaN, cpuPressure: NaN, clientCpuMs: NaN, shed: 0, steps: new Map() });
+const emptyMinute = (): Minute => ({ requests: 0, errors: 0, latencies: [], rss: [], anon: [], file: [], cpuMs: 0, mainCpuMs: 0, load1: 0, idlePct: NaN, stealPct: NaN, cpuPressure: NaN, clientCpuMs: NaN, serverLoopMaxMs: NaN, clientLoopMaxMs: NaN, shed: 0, steps: new Map() });
 
 /** Idle and stolen time between two readings of machineCpuTicks(), % of the total. */
 function machineShares(a: ReturnType<typeof machineCpuTicks>, b: ReturnType<typeof machineCpuTicks>): { idle: number; steal: number } {
@@ -481,6 +491,10 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
   // holds 19 MiB for 12–30 ms, and one 5-second reading that caught three at once moved a
   // minute's mean by 4 MiB. /metrics (V8's figures) every 5 s, into the JSON's samples.
   let rssTicks = 0;
+  const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+  clientLoop.enable();
+  // The server's delays since its last scrape (the load) are not the soak's.
+  void serverMemory();
   const rssTimer = setInterval(() => {
     const p = rssParts(serverPid);
     const m = bucket();
@@ -490,7 +504,10 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
     if (rssTicks++ % 5 !== 4) return;
     const sample = { s: Math.round((performance.now() - soakStart) / 1000), rss: p.rss, anon: p.anon, file: p.file };
     samples.push(sample);
-    void serverMemory().then((mem) => Object.assign(sample, mem));
+    void serverMemory().then((mem) => {
+      Object.assign(sample, mem);
+      if (m && mem) m.serverLoopMaxMs = Math.max(mem.loopMaxMs, Number.isNaN(m.serverLoopMaxMs) ? 0 : m.serverLoopMaxMs);
+    });
   }, 1000);
   let shown = 0;
   await new Promise<void>((resolve) => {
@@ -517,10 +534,13 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
         const client = process.cpuUsage();
         m.clientCpuMs = (client.user + client.system - client0.user - client0.system) / 1000;
         client0 = client;
+        m.clientLoopMaxMs = clientLoop.max / 1e6;
+        clientLoop.reset();
         m.rss.push(rssMiB(serverPid));
         const closing = shown;
         void serverMemory().then((mem) => {
           m.mem = mem;
+          if (mem) m.serverLoopMaxMs = Math.max(mem.loopMaxMs, Number.isNaN(m.serverLoopMaxMs) ? 0 : m.serverLoopMaxMs);
           m.heapMiB = mem?.heapUsed;
           m.externalMiB = mem?.external;
           log(`  ${line(closing + 1, m)}\n`);
@@ -563,7 +583,8 @@ async function serverMemory(): Promise<ServerMemory | undefined> {
         })
         .on('error', reject);
     });
-    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]) / 1024 / 1024;
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1]);
+    const metric = (name: string) => value(name) / 1024 / 1024;
     const spaces: Record<string, number> = {};
     for (const [, space, value] of text.matchAll(/^nodejs_heap_space_size_total_bytes\{space="([^"]+)"\} (\S+)/gm)) spaces[space] = Number(value) / 1024 / 1024;
     return {
@@ -573,6 +594,7 @@ async function serverMemory(): Promise<ServerMemory | undefined> {
       external: metric('nodejs_external_memory_bytes'),
       arrayBuffers: metric('nodejs_array_buffers_bytes'),
       cache: metric('chartkey_fhir_cache_bytes'),
+      loopMaxMs: value('nodejs_eventloop_lag_max_seconds') * 1000,
     };
   } catch {
     return undefined;
@@ -606,11 +628,11 @@ const fmt = (ms: number) => (ms >= 10 ? Math.round(ms).toString() : ms.toFixed(1
 
 function line(n: number, m: Minute): string {
   const mib = (x?: number) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(1));
-  return `| ${n} | ${m.requests} | ${m.errors} | ${m.shed} | ${fmt(pct(m.latencies, 50))} | ${fmt(pct(m.latencies, 99))} | ${mean(m.rss).toFixed(1)} | ${mib(m.heapMiB)} / ${mib(m.externalMiB)} | ${(m.cpuMs / 600).toFixed(0)} % (${(m.mainCpuMs / 600).toFixed(0)} %) | ${m.load1.toFixed(2)} | ${m.idlePct.toFixed(0)} % / ${m.stealPct.toFixed(1)} % / ${m.cpuPressure.toFixed(0)} % | ${(m.clientCpuMs / 600).toFixed(0)} % |`;
+  return `| ${n} | ${m.requests} | ${m.errors} | ${m.shed} | ${fmt(pct(m.latencies, 50))} | ${fmt(pct(m.latencies, 99))} | ${mean(m.rss).toFixed(1)} | ${mib(m.heapMiB)} / ${mib(m.externalMiB)} | ${(m.cpuMs / 600).toFixed(0)} % (${(m.mainCpuMs / 600).toFixed(0)} %) | ${m.load1.toFixed(2)} | ${m.idlePct.toFixed(0)} % / ${m.stealPct.toFixed(1)} % / ${m.cpuPressure.toFixed(0)} % | ${(m.clientCpuMs / 600).toFixed(0)} % | ${fmt(m.serverLoopMaxMs)} / ${fmt(m.clientLoopMaxMs)} |`;
 }
 
 const MINUTE_HEADER =
-  '| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU (main thread) | load 1 min | machine idle / stolen / CPU pressure | load generator CPU |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  '| minute | requests | errors | shed | p50 ms | p99 ms | RSS MiB | heap / external MiB | server CPU (main thread) | load 1 min | machine idle / stolen / CPU pressure | load generator CPU | longest event-loop delay ms: server / load generator |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
 
 /** p99 of each step in each minute: which operations slow down as the run ages. */
 function stepMinuteTable(): string {
@@ -802,7 +824,7 @@ async function main() {
     if (serverExit) table.push(`ABORTED: ${serverExit}`);
     process.stdout.write(table.join('\n') + '\n');
     const file = join(outDir, `soak-${db}-${stamp}.json`);
-    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), stepP99: Object.fromEntries([...m.steps].map(([k, xs]) => [k, pct(xs, 99)])), db: m.db, mainCpuMs: m.mainCpuMs, rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, anonMiB: mean(m.anon), fileMiB: mean(m.file), memory: m.mem, cpuMs: m.cpuMs, load1: m.load1, idlePct: m.idlePct, stealPct: m.stealPct, cpuPressure: m.cpuPressure, clientCpuMs: m.clientCpuMs }));
+    const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), stepP99: Object.fromEntries([...m.steps].map(([k, xs]) => [k, pct(xs, 99)])), db: m.db, mainCpuMs: m.mainCpuMs, rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, anonMiB: mean(m.anon), fileMiB: mean(m.file), memory: m.mem, cpuMs: m.cpuMs, load1: m.load1, idlePct: m.idlePct, stealPct: m.stealPct, cpuPressure: m.cpuPressure, clientCpuMs: m.clientCpuMs, serverLoopMaxMs: m.serverLoopMaxMs, clientLoopMaxMs: m.clientLoopMaxMs }));
     writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, calibrationMainCpu, calibrationSteal, rate, dbSettings, dbAtStart, minutes: perMinute, memorySamples: samples, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
     log(`results written to ${file}\n`);
   } finally {

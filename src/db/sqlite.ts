@@ -6,7 +6,8 @@ import { CHECKPOINT_DEFAULTS, type CheckpointSettings, type Checkpointer, DEFAUL
 /**
  * SQLite in WAL mode through two connections: one for reads, which never sees another
  * request's uncommitted writes, and one for writes, which runs transactions one at a
- * time behind a queue (SQLite allows a single writer anyway).
+ * time behind a queue (SQLite allows a single writer anyway). A third, on a worker thread,
+ * copies the WAL into the database file (sqlite-checkpointer.ts).
  */
 const STATEMENT_CACHE = 256;
 
