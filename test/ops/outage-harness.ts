@@ -29,9 +29,6 @@ export async function startOutageApp(
   kind: 'sqlite' | 'postgres',
   opts: { dbUrl?: (url: string) => string; redisUrl?: string; sqliteFile?: string; services?: Omit<ServiceOptions, 'db' | 'logger'> } = {},
 ): Promise<OutageApp> {
-  const testDb: TestDb = opts.sqliteFile ? fileDb(opts.sqliteFile) : await createTestDb(kind);
-  const dataDir = mkdtempSync(join(tmpdir(), 'chartkey-outage-'));
-  const db = kind === 'postgres' && opts.dbUrl ? openDb(opts.dbUrl(testDb.url)) : testDb.db;
   const logLines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -39,6 +36,10 @@ export async function startOutageApp(
       done();
     },
   });
+  // What the database works around by itself (a failed background checkpoint) goes to the same log.
+  const testDb: TestDb = opts.sqliteFile ? fileDb(opts.sqliteFile, (message) => logLines.push(message)) : await createTestDb(kind);
+  const dataDir = mkdtempSync(join(tmpdir(), 'chartkey-outage-'));
+  const db = kind === 'postgres' && opts.dbUrl ? openDb(opts.dbUrl(testDb.url)) : testDb.db;
   const config: Config = loadConfig({}, { databaseUrl: testDb.url, dataDir, publicUrl: 'http://127.0.0.1:8080', demo: false, redisUrl: opts.redisUrl });
   const services = await createServices(config, { ...opts.services, db, logger: createLogger('debug', sink) });
   const app = await buildApp(config, services);
@@ -69,8 +70,8 @@ export async function eventually(check: () => Promise<boolean>, ms: number, ever
 }
 
 /** A SQLite database in a file of the test's choosing (a small file system, say). */
-function fileDb(file: string): TestDb {
+function fileDb(file: string, warn: (message: string) => void): TestDb {
   const url = `sqlite:${file}`;
-  const db = openDb(url);
+  const db = openDb(url, { warn });
   return { db, url, drop: () => db.close() };
 }
