@@ -111,7 +111,9 @@ export function startCheckpointer(file: string, events: CheckpointerEvents, sett
   let stopping = false;
   let ended = false;
   let quietWanted = false;
-  /** Ends the pending quiet checkpoint, if any. */
+  /** A quiet checkpoint was handed to the write queue and has not ended yet. */
+  let quietPending = false;
+  /** Ends the running quiet checkpoint, if any. */
   let quietDone: (() => void) | undefined;
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const fallback = (reason: string) => {
@@ -130,14 +132,21 @@ export function startCheckpointer(file: string, events: CheckpointerEvents, sett
   });
   return {
     quietCheckpoint() {
-      if (!quietWanted || quietDone || stopping || ended) return undefined;
+      if (!quietWanted || quietPending || stopping || ended) return undefined;
       quietWanted = false;
+      quietPending = true;
       return () =>
         new Promise<void>((resolve) => {
+          // The worker may have gone while the task waited its turn on the queue.
+          if (stopping || ended) {
+            quietPending = false;
+            return resolve();
+          }
           const timer = setTimeout(() => quietDone?.(), QUIET_TIMEOUT_MS);
           quietDone = () => {
             clearTimeout(timer);
             quietDone = undefined;
+            quietPending = false;
             resolve();
           };
           worker.postMessage('quiet');
