@@ -97,11 +97,14 @@ describe.skipIf(!mounted)('disk full (SQLite on a 6 MiB tmpfs)', () => {
     expect(res!.body).not.toMatch(/SQLITE_FULL|at .*\.ts:\d+/);
   });
 
-  it('the background checkpoint cannot copy the WAL into the full disk either, and the log says so once', async () => {
+  it('the background checkpoint cannot copy the WAL into the full disk either, and the log says so without repeating it every try', async () => {
     expect(await eventually(async () => t.logLines.some((l) => l.includes('SQLite checkpoint failed')), 5_000)).toBe(true);
+    // The worker tries every 200 ms: a second later a line per try would be five or more.
+    await new Promise((r) => setTimeout(r, 1000));
     const lines = t.logLines.filter((l) => l.includes('SQLite checkpoint failed'));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('SQLITE_FULL');
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.length).toBeLessThanOrEqual(2);
+    for (const line of lines) expect(line).toContain('SQLITE_FULL');
   });
 
   it('the store raises DbError storage_full, and an import of a bundle says the disk is full', async () => {
