@@ -510,7 +510,7 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
     samples.push(sample);
     void serverMemory().then((mem) => {
       Object.assign(sample, mem);
-      if (m && mem) m.serverLoopMaxMs = Math.max(mem.loopMaxMs, Number.isNaN(m.serverLoopMaxMs) ? 0 : m.serverLoopMaxMs);
+      if (m) foldLoopDelay(m, mem);
     });
   }, 1000);
   let shown = 0;
@@ -544,7 +544,7 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
         const closing = shown;
         void serverMemory().then((mem) => {
           m.mem = mem;
-          if (mem) m.serverLoopMaxMs = Math.max(mem.loopMaxMs, Number.isNaN(m.serverLoopMaxMs) ? 0 : m.serverLoopMaxMs);
+          foldLoopDelay(m, mem);
           m.heapMiB = mem?.heapUsed;
           m.externalMiB = mem?.external;
           log(`  ${line(closing + 1, m)}\n`);
@@ -620,6 +620,11 @@ function memoryTable(): string {
       return `| ${i + 1} | ${f(mean(m.rss))} | ${f(mean(m.anon))} | ${f(mean(m.file))} | ${f(x?.heapUsed)} / ${f(x?.heapTotal)} | ${f(sp.old)} / ${f(sp.new)} / ${f(sp.large_object)} / ${f(sp.code)} | ${f(x?.external)} (${f(x?.arrayBuffers)}) | ${f(x?.cache)} | ${f(rest)} |`;
     }),
   ].join('\n');
+}
+
+/** A scrape of /metrics covers the server's event loop since the previous one: keep the minute's longest. */
+function foldLoopDelay(m: Minute, mem: ServerMemory | undefined): void {
+  if (mem) m.serverLoopMaxMs = Number.isNaN(m.serverLoopMaxMs) ? mem.loopMaxMs : Math.max(m.serverLoopMaxMs, mem.loopMaxMs);
 }
 
 // ---------------------------------------------------------------- report

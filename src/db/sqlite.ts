@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { privateSqliteFiles } from '../ops/private-files.js';
 import { type Db, DbError, type Queryable, type SqlValue } from './db.js';
-import { CHECKPOINT_DEFAULTS, type CheckpointSettings, type Checkpointer, DEFAULT_AUTOCHECKPOINT, startCheckpointer } from './sqlite-checkpointer.js';
+import { type CheckpointSettings, type Checkpointer, DEFAULT_AUTOCHECKPOINT, startCheckpointer } from './sqlite-checkpointer.js';
 
 /**
  * SQLite in WAL mode through two connections: one for reads, which never sees another
@@ -85,7 +85,7 @@ export function openSqlite(file: string, options: SqliteOptions = {}): Db {
         if (writer.open) writer.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT}`);
         warn(`${reason}; the writing connection checkpoints the WAL itself from now on`);
       },
-    }, options.checkpoints ?? CHECKPOINT_DEFAULTS);
+    }, options.checkpoints);
   };
 
   const isRead = (sql: string) => /^\s*(select|with)\b/i.test(sql);
