@@ -111,6 +111,33 @@ interface ServerMemory {
   loopMaxMs: number;
 }
 
+/**
+ * Each second of the soak, to find what a slow minute was made of: requests started in it,
+ * how many took 100 ms or more and the longest, the operations launched by kind, and the
+ * CPU of the server (its main thread apart), of the load generator and the machine's idle
+ * share over the second. A minute's p99 at twice the others' is a few seconds of queue or
+ * a whole minute of it; this tells which, and what ran then.
+ */
+interface Second {
+  requests: number;
+  slow: number;
+  maxMs: number;
+  launched: Partial<Record<Op, number>>;
+  serverCpuPct?: number;
+  mainCpuPct?: number;
+  clientCpuPct?: number;
+  idlePct?: number;
+}
+const SLOW_MS = 100;
+const secondsData: Second[] = [];
+function secondAt(t: number): Second | undefined {
+  if (phase !== 'soak') return undefined;
+  const i = Math.floor((t - soakStart) / 1000);
+  if (i < 0 || i >= minutes * 60) return undefined;
+  while (secondsData.length <= i) secondsData.push({ requests: 0, slow: 0, maxMs: 0, launched: {} });
+  return secondsData[i];
+}
+
 /** Every 5 s over the soak: /proc and /metrics readings, for the JSON (how RSS and the heap move inside a minute). */
 const samples: Array<{ s: number; rss: number; anon: number; file: number } & Partial<ServerMemory>> = [];
 
@@ -293,6 +320,12 @@ function request(step: string, expect: number, method: 'GET' | 'POST', path: str
         inMinute.push(ms);
         minute.steps.set(step, inMinute);
         if (status !== expect) minute.errors++;
+        const second = secondAt(t0);
+        if (second) {
+          second.requests++;
+          if (ms >= SLOW_MS) second.slow++;
+          second.maxMs = Math.max(second.maxMs, ms);
+        }
       }
       if (status !== expect) {
         const kind = `${step}: ${status === 0 ? (err?.message ?? 'network error') : `HTTP ${status}`} (expected ${expect})`;
@@ -448,8 +481,11 @@ function nextOp(): Op {
 let inFlight = 0;
 async function runOp(w: World): Promise<void> {
   inFlight++;
+  const op = nextOp();
+  const second = secondAt(performance.now());
+  if (second) second.launched[op] = (second.launched[op] ?? 0) + 1;
   try {
-    await operations[nextOp()](w);
+    await operations[op](w);
   } catch (err) {
     // Statuses are counted in request(); a failed check inside an operation is an error too.
     if (!(err instanceof StatusError)) {
@@ -499,7 +535,19 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
   clientLoop.enable();
   // The server's delays since its last scrape (the load) are not the soak's.
   void serverMemory();
+  let second0 = { at: performance.now(), cpu: cpuMillis(serverPid), main: mainCpuMillis(serverPid), client: process.cpuUsage(), machine: machineCpuTicks() };
   const rssTimer = setInterval(() => {
+    // The second just ended: CPU shares over it (the timer's second, close enough to the requests' seconds).
+    const now = { at: performance.now(), cpu: cpuMillis(serverPid), main: mainCpuMillis(serverPid), client: process.cpuUsage(), machine: machineCpuTicks() };
+    const ended = secondAt(second0.at);
+    if (ended) {
+      const ms = now.at - second0.at;
+      ended.serverCpuPct = (100 * (now.cpu - second0.cpu)) / ms;
+      ended.mainCpuPct = (100 * (now.main - second0.main)) / ms;
+      ended.clientCpuPct = (100 * (now.client.user + now.client.system - second0.client.user - second0.client.system)) / 1000 / ms;
+      ended.idlePct = machineShares(second0.machine, now.machine).idle;
+    }
+    second0 = now;
     const p = rssParts(serverPid);
     const m = bucket();
     m?.rss.push(p.rss);
@@ -652,6 +700,24 @@ function stepMinuteTable(): string {
     `| minute | ${steps.join(' | ')} |`,
     `|---:|${steps.map(() => '---:').join('|')}|`,
     ...minutesData.map((m, i) => `| ${i + 1} | ${steps.map((st) => fmt(pct(m.steps.get(st) ?? [], 99))).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** The seconds with the most requests of SLOW_MS or more: what a slow minute was made of. */
+function worstSecondsTable(count = 12): string {
+  const f = (x?: number) => (x === undefined || Number.isNaN(x) ? '–' : `${x.toFixed(0)} %`);
+  const worst = secondsData
+    .map((s, i) => ({ s, i }))
+    .filter(({ s }) => s.slow > 0)
+    .sort((a, b) => b.s.slow - a.s.slow)
+    .slice(0, count)
+    .sort((a, b) => a.i - b.i);
+  if (worst.length === 0) return `no request took ${SLOW_MS} ms or more`;
+  const ops = Object.keys(MIX) as Op[];
+  return [
+    `| second (minute) | requests | ≥ ${SLOW_MS} ms | longest ms | launched: ${ops.join(' / ')} | server CPU (main thread) | load generator CPU | machine idle |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...worst.map(({ s, i }) => `| ${i} (${Math.floor(i / 60) + 1}) | ${s.requests} | ${s.slow} | ${fmt(s.maxMs)} | ${ops.map((o) => s.launched[o] ?? 0).join(' / ')} | ${f(s.serverCpuPct)} (${f(s.mainCpuPct)}) | ${f(s.clientCpuPct)} | ${f(s.idlePct)} |`),
   ].join('\n');
 }
 
@@ -830,13 +896,16 @@ async function main() {
       'the database per minute:',
       dbTable(),
       '',
+      `the seconds with the most requests of ${SLOW_MS} ms or more (each second's requests by the second they started in):`,
+      worstSecondsTable(),
+      '',
       `shed (not started: ${connections * 8} operations already in flight, or no portal user free): ${v.shed}`,
     ];
     if (serverExit) table.push(`ABORTED: ${serverExit}`);
     process.stdout.write(table.join('\n') + '\n');
     const file = join(outDir, `soak-${db}-${stamp}.json`);
     const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), stepP99: Object.fromEntries([...m.steps].map(([k, xs]) => [k, pct(xs, 99)])), db: m.db, mainCpuMs: m.mainCpuMs, rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, anonMiB: mean(m.anon), fileMiB: mean(m.file), memory: m.mem, cpuMs: m.cpuMs, load1: m.load1, idlePct: m.idlePct, stealPct: m.stealPct, cpuPressure: m.cpuPressure, clientCpuMs: m.clientCpuMs, serverLoopMaxMs: m.serverLoopMaxMs, clientLoopMaxMs: m.clientLoopMaxMs }));
-    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, calibrationMainCpu, calibrationSteal, rate, dbSettings, dbAtStart, minutes: perMinute, memorySamples: samples, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
+    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, calibrationMainCpu, calibrationSteal, rate, dbSettings, dbAtStart, minutes: perMinute, memorySamples: samples, seconds: secondsData, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
     log(`results written to ${file}\n`);
   } finally {
     server?.proc.removeAllListeners('exit');
