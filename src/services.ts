@@ -189,7 +189,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     redis,
     bulk: createBulkExports(db, logger, { ttlMs: config.exportTtlHours * 3_600_000, now: options.now, ...options.bulk }),
     notices,
-    controlsJob: controlsJob({ db, settings: accountServices.portal.settings, notices, now: options.now }),
+    controlsJob: controlsJob({ db, settings: accountServices.portal.settings, notices, accessLog: accountServices.accessLog, now: options.now }),
     ...accountServices,
     async close() {
       // Pending access-log entries reach the database before it closes.

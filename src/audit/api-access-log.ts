@@ -44,6 +44,9 @@ export function accessSubjectKind(a: ApiAccess): SubjectKind {
   return a.subjectKind ?? subjectKind(a.credentialId);
 }
 
+/** Access-log rows deleted per statement by a retention purge. */
+const PURGE_BATCH = 5000;
+
 /** Failures worth retrying: the database will answer again. Anything else would fail forever. */
 const TRANSIENT = new Set(['unavailable', 'storage_full', 'serialization_failure']);
 
@@ -157,6 +160,27 @@ export function apiAccessLog(db: Db, options: AccessLogOptions = {}) {
       if (filter.before) (where.push('seq < ?'), params.push(filter.before));
       const rows = await db.all<Row>(`${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`, [...params, limit + 1]);
       return { entries: rows.slice(0, limit).map(toAccess), more: rows.length > limit };
+    },
+
+    /**
+     * Deletes the entries logged before `cutoff` (epoch ms; the practice's retention), oldest
+     * first, `batch` rows per statement, and returns how many went. Each batch is a short
+     * write of its own found through `api_access_log_at` (migration 017): a practice that
+     * shortens its retention on a log of millions of rows holds the database, and on SQLite
+     * the JavaScript thread, for one batch at a time, not for the whole purge; requests
+     * run between batches.
+     */
+    async purgeOlderThan(cutoff: number, batch = PURGE_BATCH): Promise<number> {
+      let purged = 0;
+      for (;;) {
+        const n = await db.run(
+          'DELETE FROM api_access_log WHERE seq IN (SELECT seq FROM api_access_log WHERE at < ? ORDER BY at LIMIT ?)',
+          [cutoff, batch],
+        );
+        purged += n;
+        if (n < batch) return purged;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     },
 
     /** Entries not yet in the database (waiting for a flush or for the database). */

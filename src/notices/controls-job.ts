@@ -1,4 +1,5 @@
 import type { SettingsService } from '../accounts/settings.js';
+import type { ApiAccessLog } from '../audit/api-access-log.js';
 import type { Db } from '../db/db.js';
 import type { NoticeService } from './notices.js';
 
@@ -12,7 +13,7 @@ export const REMINDER_BEFORE_MS = 7 * DAY;
  * reminder_sent_at, so two instances never both send it), credentials expired for being
  * unused longer than the practice allows, and access-log entries past the retention time.
  */
-export function controlsJob(deps: { db: Db; settings: SettingsService; notices: NoticeService; now?: () => number }) {
+export function controlsJob(deps: { db: Db; settings: SettingsService; notices: NoticeService; accessLog: Pick<ApiAccessLog, 'purgeOlderThan'>; now?: () => number }) {
   const now = deps.now ?? Date.now;
   return {
     async runDue(): Promise<{ reminders: number; idleExpired: number; logPurged: number }> {
@@ -38,7 +39,7 @@ export function controlsJob(deps: { db: Db; settings: SettingsService; notices: 
         await deps.notices.expiringSoon({ patientId: c.patient_id, subjectId: c.id, name: c.name, kind: 'credential' }, Number(c.expires_at));
         reminders++;
       }
-      const logPurged = await deps.db.run('DELETE FROM api_access_log WHERE at < ?', [at - settings.accessLogRetentionDays * DAY]);
+      const logPurged = await deps.accessLog.purgeOlderThan(at - settings.accessLogRetentionDays * DAY);
       return { reminders, idleExpired, logPurged };
     },
   };

@@ -1,6 +1,5 @@
 import pg from 'pg';
 import pino from 'pino';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import type { BulkOptions } from '../../src/bulk/service.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openDb } from '../../src/db/open.js';
 import { createServices, type Services } from '../../src/services.js';
-import { PG_ADMIN_URL } from '../helpers/db.js';
+import { createPgDatabase, PG_ADMIN_URL } from '../helpers/db.js';
 import { BASE } from './bulk-client.js';
 
 /**
@@ -20,13 +19,9 @@ import { BASE } from './bulk-client.js';
 export async function freshDatabase(kind: 'sqlite' | 'postgres'): Promise<{ url: string; dir: string; drop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'chartkey-bulk-'));
   if (kind === 'sqlite') return { url: `sqlite:${join(dir, 'db.sqlite')}`, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  const name = `chartkey_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  const { name, url } = await createPgDatabase();
   return {
-    url: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`),
+    url,
     dir,
     async drop() {
       rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,8 @@
 import pg from 'pg';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbError, type Db } from '../../src/db/db.js';
 import { openPostgres } from '../../src/db/postgres.js';
-import { PG_ADMIN_URL, postgresAvailable } from '../helpers/db.js';
+import { createPgDatabase, PG_ADMIN_URL, postgresAvailable } from '../helpers/db.js';
 
 /**
  * Issue 12: hot reads run as named prepared statements on PostgreSQL. A name lives on one
@@ -17,15 +16,12 @@ const prepared = async (db: Db) =>
   (await db.all<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements ORDER BY name')).map((r) => `${r.name}: ${r.statement}`);
 
 describe.runIf(available)('PostgreSQL named prepared statements', () => {
-  const name = `chartkey_test_${randomBytes(6).toString('hex')}`;
-  const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  let name = '';
+  let url = '';
   const admin = () => new pg.Client({ connectionString: PG_ADMIN_URL });
 
   beforeAll(async () => {
-    const a = admin();
-    await a.connect();
-    await a.query(`CREATE DATABASE ${name}`);
-    await a.end();
+    ({ name, url } = await createPgDatabase());
   });
   afterAll(async () => {
     const a = admin();

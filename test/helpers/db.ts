@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { relative } from 'node:path';
+import { expect } from 'vitest';
 import type { Db } from '../../src/db/db.js';
 import { migrate } from '../../src/db/migrate.js';
 import type { Migration } from '../../src/db/migrations/types.js';
@@ -37,6 +39,24 @@ export interface TestDb {
   drop(): Promise<void>;
 }
 
+/**
+ * A new, empty PostgreSQL database for a test, named `chartkey_test_…` and commented with
+ * the test file that made it: one a test forgets to drop says whose it is (`\l+` in psql).
+ */
+export async function createPgDatabase(): Promise<{ name: string; url: string }> {
+  const name = `chartkey_test_${randomBytes(6).toString('hex')}`;
+  const testPath = expect.getState().testPath;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    if (testPath) await admin.query(`COMMENT ON DATABASE ${name} IS ${pg.escapeLiteral(relative(process.cwd(), testPath))}`);
+  } finally {
+    await admin.end();
+  }
+  return { name, url: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`) };
+}
+
 /** A new, migrated, empty database of the given kind (`migrations`: only these, e.g. to test an upgrade). */
 export async function createTestDb(kind: 'sqlite' | 'postgres', options: { migrations?: readonly Migration[] } = {}): Promise<TestDb> {
   if (kind === 'sqlite') {
@@ -45,12 +65,7 @@ export async function createTestDb(kind: 'sqlite' | 'postgres', options: { migra
     await migrate(db, options.migrations);
     return { db, url, drop: () => db.close() };
   }
-  const name = `chartkey_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
+  const { name, url } = await createPgDatabase();
   const db = openDb(url);
   await migrate(db, options.migrations);
   return {

@@ -14,7 +14,8 @@ import { patientFirstIndex } from './013-patient-first-index.js';
 import { grantSensitive } from './014-grant-sensitive.js';
 import { resourceSensitivity } from './015-resource-sensitivity.js';
 import { tokenStatistics } from './016-token-statistics.js';
+import { accessLogAt } from './017-access-log-at.js';
 import type { Migration } from './types.js';
 
 /** Every migration, in the order applied. Append only; never edit a shipped one. */
-export const migrations: readonly Migration[] = [fhirSchema, staffSchema, portalSchema, oauthSchema, indexByResource, dropOauthTokens, dataVersion, smartSchema, historySince, bulkExport, patientControls, cacheVersions, patientFirstIndex, grantSensitive, resourceSensitivity, tokenStatistics];
+export const migrations: readonly Migration[] = [fhirSchema, staffSchema, portalSchema, oauthSchema, indexByResource, dropOauthTokens, dataVersion, smartSchema, historySince, bulkExport, patientControls, cacheVersions, patientFirstIndex, grantSensitive, resourceSensitivity, tokenStatistics, accessLogAt];
