@@ -19,7 +19,7 @@
 import http from 'node:http';
 import { execFile } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -126,6 +126,10 @@ interface Second {
   serverCpuPct?: number;
   mainCpuPct?: number;
   clientCpuPct?: number;
+  /** PostgreSQL's CPU (when it runs here), % of one core. */
+  dbCpuPct?: number;
+  /** The machine's busy time less the server, the load generator and PostgreSQL: whatever else ran, % of one core. */
+  otherCpuPct?: number;
   idlePct?: number;
 }
 const SLOW_MS = 100;
@@ -227,7 +231,7 @@ interface DbReading {
 /** The database's settings that bear on a long run (printed with the results: a soak on a database without autovacuum is not a production figure). */
 let dbSettings = '';
 
-function dbWatch(url: string): { read(): Promise<DbReading>; close(): Promise<void> } {
+function dbWatch(url: string): { read(): Promise<DbReading>; cpuMs(): number | undefined; close(): Promise<void> } {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     const mib = (f: string) => {
@@ -238,7 +242,7 @@ function dbWatch(url: string): { read(): Promise<DbReading>; close(): Promise<vo
       }
     };
     dbSettings = 'SQLite (WAL, synchronous=NORMAL)';
-    return { read: async () => ({ dbMiB: mib(file), walMiB: mib(`${file}-wal`) }), close: async () => undefined };
+    return { read: async () => ({ dbMiB: mib(file), walMiB: mib(`${file}-wal`) }), cpuMs: () => undefined, close: async () => undefined };
   }
   const client = new pg.Client({ connectionString: url });
   // A lost connection ends the readings (read() rejects), not the run.
@@ -280,6 +284,8 @@ function dbWatch(url: string): { read(): Promise<DbReading>; close(): Promise<vo
         cpuMs: postmaster === undefined ? undefined : processTreeCpuMillis(postmaster),
       };
     },
+    /** PostgreSQL's CPU so far, ms, when it runs on this machine (undefined otherwise, and for SQLite). */
+    cpuMs: () => (postmaster === undefined ? undefined : processTreeCpuMillis(postmaster)),
     close: () => client.end(),
   };
 }
@@ -535,17 +541,21 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
   clientLoop.enable();
   // The server's delays since its last scrape (the load) are not the soak's.
   void serverMemory();
-  let second0 = { at: performance.now(), cpu: cpuMillis(serverPid), main: mainCpuMillis(serverPid), client: process.cpuUsage(), machine: machineCpuTicks() };
+  const cpuNow = () => ({ at: performance.now(), cpu: cpuMillis(serverPid), main: mainCpuMillis(serverPid), client: process.cpuUsage(), db: watch.cpuMs(), machine: machineCpuTicks() });
+  let second0 = cpuNow();
   const rssTimer = setInterval(() => {
     // The second just ended: CPU shares over it (the timer's second, close enough to the requests' seconds).
-    const now = { at: performance.now(), cpu: cpuMillis(serverPid), main: mainCpuMillis(serverPid), client: process.cpuUsage(), machine: machineCpuTicks() };
+    const now = cpuNow();
     const ended = secondAt(second0.at);
     if (ended) {
       const ms = now.at - second0.at;
       ended.serverCpuPct = (100 * (now.cpu - second0.cpu)) / ms;
       ended.mainCpuPct = (100 * (now.main - second0.main)) / ms;
       ended.clientCpuPct = (100 * (now.client.user + now.client.system - second0.client.user - second0.client.system)) / 1000 / ms;
+      ended.dbCpuPct = now.db === undefined || second0.db === undefined ? undefined : (100 * (now.db - second0.db)) / ms;
       ended.idlePct = machineShares(second0.machine, now.machine).idle;
+      const busyPct = (100 - ended.idlePct) * availableParallelism();
+      ended.otherCpuPct = Math.max(0, busyPct - ended.serverCpuPct - ended.clientCpuPct - (ended.dbCpuPct ?? 0));
     }
     second0 = now;
     const p = rssParts(serverPid);
@@ -711,11 +721,11 @@ function worstSecondsTable(): string {
   for (let m = 0; m * 60 < secondsData.length; m++) {
     const inMinute = secondsData.slice(m * 60, m * 60 + 60).map((s, j) => ({ s, i: m * 60 + j }));
     const { s, i } = inMinute.reduce((a, b) => (b.s.slow > a.s.slow || (b.s.slow === a.s.slow && b.s.maxMs > a.s.maxMs) ? b : a));
-    rows.push(`| ${m + 1} | ${i} | ${s.requests} | ${s.slow} | ${fmt(s.maxMs)} | ${ops.map((o) => s.launched[o] ?? 0).join(' / ')} | ${f(s.serverCpuPct)} (${f(s.mainCpuPct)}) | ${f(s.clientCpuPct)} | ${f(s.idlePct)} |`);
+    rows.push(`| ${m + 1} | ${i} | ${s.requests} | ${s.slow} | ${fmt(s.maxMs)} | ${ops.map((o) => s.launched[o] ?? 0).join(' / ')} | ${f(s.serverCpuPct)} (${f(s.mainCpuPct)}) | ${f(s.clientCpuPct)} | ${f(s.dbCpuPct)} | ${f(s.otherCpuPct)} | ${f(s.idlePct)} |`);
   }
   return [
-    `| minute | its worst second | requests | ≥ ${SLOW_MS} ms | longest ms | launched: ${ops.join(' / ')} | server CPU (main thread) | load generator CPU | machine idle |`,
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| minute | its worst second | requests | ≥ ${SLOW_MS} ms | longest ms | launched: ${ops.join(' / ')} | server CPU (main thread) | load generator CPU | PostgreSQL CPU | anything else's CPU | machine idle |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }
@@ -895,7 +905,7 @@ async function main() {
       'the database per minute:',
       dbTable(),
       '',
-      `each minute's worst second, the one with the most requests of ${SLOW_MS} ms or more (requests by the second they started in; CPU over that second; the JSON has every second):`,
+      `each minute's worst second, the one with the most requests of ${SLOW_MS} ms or more (requests by the second they started in; CPU over that second, % of one core, "anything else" being the machine's busy time less the three before it; machine idle in % of all cores; the JSON has every second):`,
       worstSecondsTable(),
       '',
       `shed (not started: ${connections * 8} operations already in flight, or no portal user free): ${v.shed}`,
