@@ -72,7 +72,8 @@ export async function createTestDb(kind: 'sqlite' | 'postgres', options: { migra
     db,
     url,
     async drop() {
-      await db.close();
+      // The services that used it may have closed it already (a pool ends once); the database goes either way.
+      await db.close().catch(() => undefined);
       const a = new pg.Client({ connectionString: PG_ADMIN_URL });
       await a.connect();
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -52,8 +52,7 @@ export async function startOutageApp(
     async close() {
       await app.close();
       await services.close();
-      if (db !== testDb.db) await testDb.drop();
-      else await testDb.drop().catch(() => undefined);
+      await testDb.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -73,5 +72,5 @@ export async function eventually(check: () => Promise<boolean>, ms: number, ever
 function fileDb(file: string, warn: (message: string) => void): TestDb {
   const url = `sqlite:${file}`;
   const db = openDb(url, { warn });
-  return { db, url, drop: () => db.close() };
+  return { db, url, drop: () => db.close().catch(() => undefined) };
 }
