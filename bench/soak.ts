@@ -130,6 +130,8 @@ interface Second {
   dbCpuPct?: number;
   /** The machine's busy time less the server, the load generator and PostgreSQL: whatever else ran, % of one core. */
   otherCpuPct?: number;
+  /** PostgreSQL's autovacuum workers at work during the second (read once a second). */
+  dbBackground?: string[];
   idlePct?: number;
 }
 const SLOW_MS = 100;
@@ -231,7 +233,7 @@ interface DbReading {
 /** The database's settings that bear on a long run (printed with the results: a soak on a database without autovacuum is not a production figure). */
 let dbSettings = '';
 
-function dbWatch(url: string): { read(): Promise<DbReading>; cpuMs(): number | undefined; close(): Promise<void> } {
+function dbWatch(url: string): { read(): Promise<DbReading>; cpuMs(): number | undefined; background(): Promise<string[]>; close(): Promise<void> } {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     const mib = (f: string) => {
@@ -242,13 +244,15 @@ function dbWatch(url: string): { read(): Promise<DbReading>; cpuMs(): number | u
       }
     };
     dbSettings = 'SQLite (WAL, synchronous=NORMAL)';
-    return { read: async () => ({ dbMiB: mib(file), walMiB: mib(`${file}-wal`) }), cpuMs: () => undefined, close: async () => undefined };
+    return { read: async () => ({ dbMiB: mib(file), walMiB: mib(`${file}-wal`) }), cpuMs: () => undefined, background: async () => [], close: async () => undefined };
   }
   const client = new pg.Client({ connectionString: url });
+  const activity = new pg.Client({ connectionString: url });
   // A lost connection ends the readings (read() rejects), not the run.
   client.on('error', () => undefined);
+  activity.on('error', () => undefined);
   let postmaster: number | undefined;
-  const connected = client.connect().then(async () => {
+  const connected = Promise.all([client.connect(), activity.connect()]).then(async () => {
     // The postmaster is this connection's backend's parent, when PostgreSQL runs on this machine.
     try {
       postmaster = parentPid((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid);
@@ -286,7 +290,16 @@ function dbWatch(url: string): { read(): Promise<DbReading>; cpuMs(): number | u
     },
     /** PostgreSQL's CPU so far, ms, when it runs on this machine (undefined otherwise, and for SQLite). */
     cpuMs: () => (postmaster === undefined ? undefined : processTreeCpuMillis(postmaster)),
-    close: () => client.end(),
+    /** What PostgreSQL's autovacuum workers are doing now (e.g. `VACUUM public.idx_token`), on a connection of its own so a slow reading never delays read(). */
+    async background() {
+      await connected;
+      const { rows } = await activity.query<{ query: string }>("SELECT query FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' AND query <> ''");
+      return rows.map((r) => r.query.replace(/^autovacuum:\s*/, '').replace(/\s+/g, ' ').trim());
+    },
+    close: async () => {
+      await client.end();
+      await activity.end();
+    },
   };
 }
 
@@ -558,6 +571,13 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
       ended.otherCpuPct = Math.max(0, busyPct - ended.serverCpuPct - ended.clientCpuPct - (ended.dbCpuPct ?? 0));
     }
     second0 = now;
+    const current = secondAt(now.at);
+    void watch.background().then(
+      (work) => {
+        if (current && work.length) current.dbBackground = work;
+      },
+      () => undefined,
+    );
     const p = rssParts(serverPid);
     const m = bucket();
     m?.rss.push(p.rss);
@@ -721,11 +741,11 @@ function worstSecondsTable(): string {
   for (let m = 0; m * 60 < secondsData.length; m++) {
     const inMinute = secondsData.slice(m * 60, m * 60 + 60).map((s, j) => ({ s, i: m * 60 + j }));
     const { s, i } = inMinute.reduce((a, b) => (b.s.slow > a.s.slow || (b.s.slow === a.s.slow && b.s.maxMs > a.s.maxMs) ? b : a));
-    rows.push(`| ${m + 1} | ${i} | ${s.requests} | ${s.slow} | ${fmt(s.maxMs)} | ${ops.map((o) => s.launched[o] ?? 0).join(' / ')} | ${f(s.serverCpuPct)} (${f(s.mainCpuPct)}) | ${f(s.clientCpuPct)} | ${f(s.dbCpuPct)} | ${f(s.otherCpuPct)} | ${f(s.idlePct)} |`);
+    rows.push(`| ${m + 1} | ${i} | ${s.requests} | ${s.slow} | ${fmt(s.maxMs)} | ${ops.map((o) => s.launched[o] ?? 0).join(' / ')} | ${f(s.serverCpuPct)} (${f(s.mainCpuPct)}) | ${f(s.clientCpuPct)} | ${f(s.dbCpuPct)} | ${s.dbBackground?.join(', ') ?? ''} | ${f(s.otherCpuPct)} | ${f(s.idlePct)} |`);
   }
   return [
-    `| minute | its worst second | requests | ≥ ${SLOW_MS} ms | longest ms | launched: ${ops.join(' / ')} | server CPU (main thread) | load generator CPU | PostgreSQL CPU | anything else's CPU | machine idle |`,
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| minute | its worst second | requests | ≥ ${SLOW_MS} ms | longest ms | launched: ${ops.join(' / ')} | server CPU (main thread) | load generator CPU | PostgreSQL CPU | its autovacuum at work | anything else's CPU | machine idle |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
     ...rows,
   ].join('\n');
 }
