@@ -113,10 +113,11 @@ interface ServerMemory {
 
 /**
  * Each second of the soak, to find what a slow minute was made of: requests started in it,
- * how many took 100 ms or more and the longest, the operations launched by kind, and the
- * CPU of the server (its main thread apart), of the load generator and the machine's idle
- * share over the second. A minute's p99 at twice the others' is a few seconds of queue or
- * a whole minute of it; this tells which, and what ran then.
+ * how many took 100 ms or more and the longest, the operations launched by kind, the CPU
+ * over the second of the server (its main thread apart), the load generator, PostgreSQL and
+ * anything else, the machine's idle share, and what PostgreSQL's autovacuum was doing. A
+ * minute's p99 at twice the others' is a few seconds of queue or a whole minute of it; this
+ * tells which, and what ran then.
  */
 interface Second {
   requests: number;

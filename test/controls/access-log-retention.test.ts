@@ -11,7 +11,7 @@ import { backends, createTestDb, type TestDb } from '../helpers/db.js';
  */
 const DAY = 86_400_000;
 
-/** `count` entries for credential `c1`, their times from `first` on, one a minute, inserted in shuffled order (seq is not time order). */
+/** `count` entries of one credential, their times from `first` on, one a minute, inserted in shuffled order (seq is not time order). */
 async function seed(db: Db, first: number, count: number, credential = 'c1'): Promise<void> {
   const times = Array.from({ length: count }, (_, i) => first + i * 60_000);
   for (let i = times.length - 1; i > 0; i--) {
@@ -79,7 +79,7 @@ describe.each(await backends())('access-log retention on %s', (kind) => {
 
 describe.each(await backends())('the maintenance job keeps the practice\'s retention on %s', (kind) => {
   let app: TestApp;
-  let clock = Date.parse('2026-06-01T12:00:00Z');
+  const clock = Date.parse('2026-06-01T12:00:00Z');
   beforeAll(async () => {
     app = await createTestApp(kind, { now: () => clock });
   });
