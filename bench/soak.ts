@@ -267,6 +267,8 @@ function dbWatch(url: string): { read(): Promise<DbReading>; cpuMs(): number | u
     const value = (r: { setting: string; unit: string | null }) => (r.unit === '8kB' ? `${(Number(r.setting) * 8) / 1024}MB` : `${r.setting}${r.unit ?? ''}`);
     dbSettings = `PostgreSQL ${rows.map((r) => `${r.name}=${value(r)}`).join(', ')}`;
   });
+  /** PostgreSQL's CPU so far, ms, when it runs on this machine (undefined otherwise, and for SQLite). */
+  const cpuMs = () => (postmaster === undefined ? undefined : processTreeCpuMillis(postmaster));
   return {
     async read() {
       await connected;
@@ -286,11 +288,10 @@ function dbWatch(url: string): { read(): Promise<DbReading>; cpuMs(): number | u
         buffersClean: n(b.rows[0].buffers_clean),
         buffersCheckpoint: n(b.rows[0].buffers_checkpoint),
         checkpoints: n(b.rows[0].checkpoints),
-        cpuMs: postmaster === undefined ? undefined : processTreeCpuMillis(postmaster),
+        cpuMs: cpuMs(),
       };
     },
-    /** PostgreSQL's CPU so far, ms, when it runs on this machine (undefined otherwise, and for SQLite). */
-    cpuMs: () => (postmaster === undefined ? undefined : processTreeCpuMillis(postmaster)),
+    cpuMs,
     /** What PostgreSQL's autovacuum workers are doing now (e.g. `VACUUM public.idx_token`), on a connection of its own so a slow reading never delays read(). */
     async background() {
       await connected;

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import pino from 'pino';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +8,7 @@ import type { BulkOptions } from '../../src/bulk/service.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openDb } from '../../src/db/open.js';
 import { createServices, type Services } from '../../src/services.js';
-import { createPgDatabase, PG_ADMIN_URL } from '../helpers/db.js';
+import { createPgDatabase } from '../helpers/db.js';
 import { BASE } from './bulk-client.js';
 
 /**
@@ -19,16 +18,13 @@ import { BASE } from './bulk-client.js';
 export async function freshDatabase(kind: 'sqlite' | 'postgres'): Promise<{ url: string; dir: string; drop(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'chartkey-bulk-'));
   if (kind === 'sqlite') return { url: `sqlite:${join(dir, 'db.sqlite')}`, dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  const { name, url } = await createPgDatabase();
+  const pgDatabase = await createPgDatabase();
   return {
-    url,
+    url: pgDatabase.url,
     dir,
     async drop() {
       rmSync(dir, { recursive: true, force: true });
-      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
+      await pgDatabase.drop();
     },
   };
 }

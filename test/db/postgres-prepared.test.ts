@@ -16,19 +16,15 @@ const prepared = async (db: Db) =>
   (await db.all<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements ORDER BY name')).map((r) => `${r.name}: ${r.statement}`);
 
 describe.runIf(available)('PostgreSQL named prepared statements', () => {
-  let name = '';
+  let pgDatabase: Awaited<ReturnType<typeof createPgDatabase>>;
   let url = '';
   const admin = () => new pg.Client({ connectionString: PG_ADMIN_URL });
 
   beforeAll(async () => {
-    ({ name, url } = await createPgDatabase());
+    pgDatabase = await createPgDatabase();
+    url = pgDatabase.url;
   });
-  afterAll(async () => {
-    const a = admin();
-    await a.connect();
-    await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await a.end();
-  });
+  afterAll(async () => pgDatabase?.drop());
 
   it('reads outside a transaction are named; reads in a transaction and writes are not', async () => {
     const db = openPostgres(url, { max: 1 });

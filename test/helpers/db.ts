@@ -43,7 +43,7 @@ export interface TestDb {
  * A new, empty PostgreSQL database for a test, named `chartkey_test_…` and commented with
  * the test file that made it: one a test forgets to drop says whose it is (`\l+` in psql).
  */
-export async function createPgDatabase(): Promise<{ name: string; url: string }> {
+export async function createPgDatabase(): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const name = `chartkey_test_${randomBytes(6).toString('hex')}`;
   const testPath = expect.getState().testPath;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
@@ -54,7 +54,17 @@ export async function createPgDatabase(): Promise<{ name: string; url: string }>
   } finally {
     await admin.end();
   }
-  return { name, url: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`) };
+  return { name, url: PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`), drop: () => dropPgDatabase(name) };
+}
+
+async function dropPgDatabase(name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** A new, migrated, empty database of the given kind (`migrations`: only these, e.g. to test an upgrade). */
@@ -65,19 +75,16 @@ export async function createTestDb(kind: 'sqlite' | 'postgres', options: { migra
     await migrate(db, options.migrations);
     return { db, url, drop: () => db.close() };
   }
-  const { name, url } = await createPgDatabase();
-  const db = openDb(url);
+  const pgDatabase = await createPgDatabase();
+  const db = openDb(pgDatabase.url);
   await migrate(db, options.migrations);
   return {
     db,
-    url,
+    url: pgDatabase.url,
     async drop() {
       // The services that used it may have closed it already (a pool ends once); the database goes either way.
       await db.close().catch(() => undefined);
-      const a = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await a.connect();
-      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await a.end();
+      await pgDatabase.drop();
     },
   };
 }
