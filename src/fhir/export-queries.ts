@@ -61,9 +61,13 @@ export function compartmentExport(dialect: Dialect, filter: ExportFilter, job: s
   };
 }
 
-/** The Provenance of a member's resources, as the patient scope defines it (one statement, no paging). */
+/**
+ * The Provenance of a member's resources, as the patient scope defines it (one statement, no
+ * paging) but read as a practice system: no sensitivity label hides one, as none hides the
+ * member's resources it names (compartmentExport).
+ */
 export function provenanceExport(dialect: Dialect, filter: ExportFilter, patient: string): Statement {
-  const q = everythingQueries(filter.types ? patientScope(patient, filter.types) : patientScope(patient), 0, 0, dialect).provenance;
+  const q = everythingQueries(filter.types ? patientScope(patient, filter.types) : patientScope(patient), 0, 0, dialect, true).provenance;
   const since = filter.since === undefined ? '' : ' WHERE p.seq IN (SELECT s.seq FROM resources s WHERE s.seq = p.seq AND s.last_updated > ?)';
   return { sql: `SELECT p.seq, p.type, p.content FROM (${q.sql}) p${since}`, params: [...q.params, ...(filter.since === undefined ? [] : [filter.since])] };
 }

@@ -238,10 +238,10 @@ function provenanceOfPatient(alias: string, visibleTo?: PatientScope): string {
  * Target ids are compared in resources.id's collation (asResourceId): otherwise PostgreSQL
  * cannot use the (type, id) key and scans every resource of the target's type per target.
  */
-function provenanceTargetsShared(scope: PatientScope, alias: string, dialect: Dialect): { sql: string; params: SqlValue[] } {
+function provenanceTargetsShared(scope: PatientScope, alias: string, dialect: Dialect, labels = true): { sql: string; params: SqlValue[] } {
   if (scope.types === undefined && scope.categories === undefined) return { sql: '', params: [] };
   const [x, t] = [`${alias}_x6`, `${alias}_t6`];
-  const inner = accessRestriction(scope, t);
+  const inner = accessRestriction(scope, t, labels);
   const id = asResourceId(`${x}.target_id`, dialect);
   return {
     sql:
@@ -255,9 +255,10 @@ function provenanceTargetsShared(scope: PatientScope, alias: string, dialect: Di
  * The narrowing of a patient scope as SQL ANDed to the visibility predicate (leading
  * ' AND ', or empty): granted types, then per-type granular categories — a resource of
  * a narrowed type must carry one of the granted `category` tokens (index rows, whose
- * codes are stored lower-cased: normalizeCode).
+ * codes are stored lower-cased: normalizeCode) — and the scope's sensitivity unless
+ * `labels` is false (staff and practice systems: no label hides anything from them).
  */
-function accessRestriction(scope: Scope, alias: string): { sql: string; params: SqlValue[] } {
+function accessRestriction(scope: Scope, alias: string, labels = true): { sql: string; params: SqlValue[] } {
   if (scope.kind !== 'patient') return { sql: '', params: [] };
   let sql = '';
   const params: SqlValue[] = [];
@@ -281,8 +282,9 @@ function accessRestriction(scope: Scope, alias: string): { sql: string; params: 
       ` AND (${alias}.type <> ? OR EXISTS (SELECT 1 FROM idx_token ${alias}_ct WHERE ${alias}_ct.res = ${alias}.seq AND ${alias}_ct.param = 'category'` +
       ` AND (${match.length > 0 ? match.join(' OR ') : '1=0'})))`;
   }
-  const labels = labelRestriction(scope);
-  return { sql: sql + labels.sql.replace(/\$ALIAS/g, alias), params: [...params, ...labels.params] };
+  if (!labels) return { sql, params };
+  const restriction = labelRestriction(scope);
+  return { sql: sql + restriction.sql.replace(/\$ALIAS/g, alias), params: [...params, ...restriction.params] };
 }
 
 /**
@@ -323,13 +325,16 @@ export function versionInScope(scope: Scope, type: string, json: string, deleted
  * Patient/$everything (https://hl7.org/fhir/R4/patient-operation-everything.html): the
  * compartment itself (keyset-paged on seq) and the shared resources it references, with the
  * Provenance of its resources. They select exactly what scopePredicate(patientScope(id)) admits.
+ * `staff`: the same narrowing (granted types, categories), but no sensitivity label hides
+ * anything — staff's own pages, and practice systems through a patient's scope.
  */
 export function everythingQueries(scope: PatientScope, afterSeq: number, limit: number, dialect: Dialect, staff = false) {
   const { patientId } = scope;
   const shared = SHARED_TYPES.map(() => '?').join(', ');
-  // Staff ask for a patient's $everything through that patient's scope, but no label hides anything from them.
-  const only = staff ? { sql: '', params: [] } : accessRestriction(scope, 'r');
-  const targets = staff ? { sql: '', params: [] } : provenanceTargetsShared(scope, 'r', dialect);
+  // Staff and practice systems ask through the patient's scope too, narrowed to the types
+  // they were granted, but no label hides anything from them.
+  const only = accessRestriction(scope, 'r', !staff);
+  const targets = provenanceTargetsShared(scope, 'r', dialect, !staff);
   return {
     compartment: {
       sql:

@@ -25,13 +25,16 @@ const RESOURCES = [
   obs('o3', 'p3'),
   { resourceType: 'MedicationRequest', id: 'mr3', status: 'active', intent: 'order', subject: { reference: 'Patient/p3' }, medicationReference: { reference: 'Medication/med1' } },
   { resourceType: 'Provenance', id: 'prov1', target: [{ reference: 'Observation/o1' }], recorded: '2024-01-01T00:00:00Z', agent: [{ who: { reference: 'Practitioner/dr1' } }] },
+  // A psychotherapy note (never shown to a patient's app) is the practice's record all the same: a practice system exports it and its Provenance.
+  { resourceType: 'DocumentReference', id: 'note3', status: 'current', meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'PSYTHPN' }] }, subject: { reference: 'Patient/p3' }, content: [{ attachment: { contentType: 'text/plain', data: 'bm90ZQ==' } }] },
+  { resourceType: 'Provenance', id: 'prov3', target: [{ reference: 'DocumentReference/note3' }], recorded: '2024-01-02T00:00:00Z', agent: [{ who: { reference: 'Practitioner/dr1' } }] },
   { resourceType: 'Group', id: 'g12', type: 'person', actual: true, member: [{ entity: { reference: 'Patient/p1' } }, { entity: { reference: 'Patient/p2' } }] },
   { resourceType: 'Group', id: 'g-inactive', type: 'person', actual: true, member: [{ entity: { reference: 'Patient/p1' } }, { entity: { reference: 'Patient/p3' }, inactive: true }] },
 ];
 const ALL_KEYS = RESOURCES.map((r) => `${r.resourceType}/${r.id}`).sort();
 const G12_KEYS = ['Patient/p1', 'Patient/p2', 'Observation/o1', 'Observation/o2', 'Encounter/e2', 'Practitioner/dr1', 'Organization/org1', 'Provenance/prov1'].sort();
 // Every patient: all compartments and what they reference; not dr2 (nobody's), not the Groups.
-const PATIENTS_KEYS = [...G12_KEYS, 'Patient/p3', 'Observation/o3', 'MedicationRequest/mr3', 'Medication/med1'].sort();
+const PATIENTS_KEYS = [...G12_KEYS, 'Patient/p3', 'Observation/o3', 'MedicationRequest/mr3', 'Medication/med1', 'DocumentReference/note3', 'Provenance/prov3'].sort();
 
 describe.each(await backends())('Bulk Data export on %s', (kind) => {
   let t: TestApp;

@@ -101,6 +101,27 @@ describe.each(await backends())('Backend Services on %s', (kind) => {
     expect((await grant(await assertion(rs, inline), 'patient/*.rs')).json().error).toBe('invalid_scope');
   });
 
+  it("Patient/$everything gives a system token the patient's record within its granted types, psychotherapy notes included", async () => {
+    const psy = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'PSYTHPN' };
+    await t.services.store.transaction(async (tx) => {
+      await tx.put({ resourceType: 'Patient', id: 'ev-p', name: [{ family: 'Everything' }] });
+      await tx.put({ resourceType: 'Observation', id: 'ev-obs', status: 'final', code: { text: 'pulse' }, subject: { reference: 'Patient/ev-p' } });
+      await tx.put({ resourceType: 'Condition', id: 'ev-cond', code: { text: 'asthma' }, subject: { reference: 'Patient/ev-p' } });
+      await tx.put({ resourceType: 'DocumentReference', id: 'ev-note', status: 'current', meta: { security: [psy] }, subject: { reference: 'Patient/ev-p' }, content: [{ attachment: { contentType: 'text/plain', data: 'bm90ZQ==' } }] });
+      await tx.put({ resourceType: 'Observation', id: 'ev-other', status: 'final', code: { text: 'pulse' }, subject: { reference: 'Patient/sys-b' } });
+    });
+    const everything = async (scope?: string) => {
+      const token = (await grant(await assertion(rs, inline), scope)).json().access_token;
+      const res = await t.app.inject({ method: 'GET', url: '/fhir/Patient/ev-p/$everything', headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode).toBe(200);
+      return res.json().entry.map((e: { resource: { resourceType: string; id: string } }) => `${e.resource.resourceType}/${e.resource.id}`).sort();
+    };
+    // What the test put in ev-p's compartment, by type: nothing of sys-b's, and only the types granted.
+    expect(await everything()).toEqual(['Condition/ev-cond', 'DocumentReference/ev-note', 'Observation/ev-obs', 'Patient/ev-p']);
+    expect(await everything('system/Patient.read system/Observation.read')).toEqual(['Observation/ev-obs', 'Patient/ev-p']);
+    expect(await everything('system/Patient.read')).toEqual(['Patient/ev-p']);
+  });
+
   it('negative cases → 400/401 with an RFC 6749 error: grant type, assertion type, unknown key, expired, exp too far ahead, wrong aud, replayed jti, wrong issuer', async () => {
     const good = await assertion(rs, inline);
     const wrongGrant = await request({ grant_type: 'authorization_code', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: good });

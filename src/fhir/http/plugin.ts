@@ -122,7 +122,10 @@ export const fhirPlugin: FastifyPluginAsync<{ services: Services; config: Config
     reply.header('content-type', FHIR_JSON).header('cache-control', 'no-store');
     // A byte stream, not Readable.from's default object mode (16 pages of ~170 KB buffered
     // ahead per response): at most one page waits while the client reads.
-    const pages = everythingBundle(services.db, scope.kind === 'patient' ? scope : patientScope(id), baseUrl, config.publicUrl + request.url, scope.kind !== 'patient');
+    // Staff and practice systems read it through the patient's scope narrowed to the types
+    // they were granted (all of them for staff); no sensitivity label hides anything from them.
+    const within = scope.kind === 'patient' ? scope : patientScope(id, scope.types === undefined ? {} : { types: scope.types });
+    const pages = everythingBundle(services.db, within, baseUrl, config.publicUrl + request.url, scope.kind !== 'patient');
     return reply.send(Readable.from(pages, { objectMode: false }));
   });
 
