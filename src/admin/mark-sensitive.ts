@@ -13,16 +13,27 @@ export interface LabelledRecord {
   labels: string[];
 }
 
-/** The patient's own records of the labellable types, with their sensitive labels (staff see everything). */
-export async function patientRecords(store: FhirStore, patientId: string, limit = 500): Promise<LabelledRecord[]> {
-  const q = everythingQueries(patientScope(patientId, { types: LABELLABLE_TYPES }), 0, limit, store.db.dialect, true).compartment;
-  const rows = await store.db.all<{ type: string; id: string; content: string }>(q.sql, q.params);
-  return rows.map((r) => {
+export interface RecordsPage {
+  records: LabelledRecord[];
+  /** Where the next page starts (`after`), when there is one. */
+  next?: number;
+}
+
+/**
+ * A page of the patient's own records of the labellable types, oldest first, with their
+ * sensitive labels (staff see everything): `limit` records after the one stored at `after`.
+ */
+export async function patientRecords(store: FhirStore, patientId: string, page: { after?: number; limit?: number } = {}): Promise<RecordsPage> {
+  const limit = page.limit ?? 200;
+  const q = everythingQueries(patientScope(patientId, { types: LABELLABLE_TYPES }), page.after ?? 0, limit + 1, store.db.dialect, true).compartment;
+  const rows = await store.db.all<{ seq: number; type: string; id: string; content: string }>(q.sql, q.params);
+  const records = rows.slice(0, limit).map((r) => {
     const json = JSON.parse(r.content) as Record<string, any>;
     const concept = json.code ?? json.type?.[0] ?? json.type ?? json.medicationCodeableConcept ?? json.description;
     const title = typeof concept === 'string' ? concept : (concept?.text ?? concept?.coding?.[0]?.display ?? r.type);
     return { type: r.type, id: r.id, title: String(title).slice(0, 200), labels: sensitiveLabels(json) };
   });
+  return rows.length > limit ? { records, next: Number(rows[limit - 1].seq) } : { records };
 }
 
 /** Which system a sensitive code belongs to. */

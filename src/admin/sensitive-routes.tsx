@@ -26,9 +26,13 @@ export async function sensitiveRoutes(app: FastifyInstance, opts: { services: Se
     const staff = await requireStaff(services, req, reply);
     if (!staff) return reply;
     if (!(await services.store.read(ALL, 'Patient', req.params.id))) return reply.callNotFound();
-    const records = await patientRecords(services.store, req.params.id);
+    const after = pageStart(query(req, 'after'));
+    const page = await patientRecords(services.store, req.params.id, { after });
     const done = query(req, 'done');
-    return sendPage(reply, <SensitivePage csrf={reply.generateCsrf()} who={staff.username} patientId={req.params.id} records={records} message={MESSAGES[done]} />);
+    return sendPage(
+      reply,
+      <SensitivePage csrf={reply.generateCsrf()} who={staff.username} patientId={req.params.id} records={page.records} after={after} next={page.next} message={MESSAGES[done]} />,
+    );
   });
 
   app.post<{ Params: { id: string } }>('/:id/sensitive', async (req, reply) => {
@@ -38,11 +42,20 @@ export async function sensitiveRoutes(app: FastifyInstance, opts: { services: Se
       { store: services.store, audit: services.audit },
       { patientId: req.params.id, type: field(req.body, 'type'), id: field(req.body, 'id'), code: field(req.body, 'label'), staffId: staff.id, ip: req.ip },
     );
-    return reply.redirect(`/admin/patients/${encodeURIComponent(req.params.id)}/sensitive?done=${result}`, 303);
+    // Back to the page the form was on.
+    const after = pageStart(field(req.body, 'after'));
+    const page = after > 0 ? `&after=${after}` : '';
+    return reply.redirect(`/admin/patients/${encodeURIComponent(req.params.id)}/sensitive?done=${result}${page}`, 303);
   });
 }
 
-function SensitivePage(props: { csrf: string; who: string; patientId: string; records: LabelledRecord[]; message?: string }) {
+/** Where a page of records starts: a positive integer, else the first page (0). */
+function pageStart(value: string): number {
+  const n = Number(value);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
+
+function SensitivePage(props: { csrf: string; who: string; patientId: string; records: LabelledRecord[]; after: number; next?: number; message?: string }) {
   const action = `/admin/patients/${encodeURIComponent(props.patientId)}/sensitive`;
   return (
     <AdminPage title="Sensitive records" csrf={props.csrf} who={props.who} current="patients">
@@ -75,6 +88,7 @@ function SensitivePage(props: { csrf: string; who: string; patientId: string; re
                   <PostForm action={action} csrf={props.csrf} class="inline">
                     <input type="hidden" name="type" value={r.type} />
                     <input type="hidden" name="id" value={r.id} />
+                    {props.after > 0 && <input type="hidden" name="after" value={String(props.after)} />}
                     <select name="label" aria-label={`Label for ${r.title}`}>
                       {CODES.map((c) => (
                         <option value={c}>{LABEL_NAMES[c] ?? c}</option>
@@ -89,6 +103,14 @@ function SensitivePage(props: { csrf: string; who: string; patientId: string; re
             ))}
           </tbody>
         </table>
+      </div>
+      <div class="pager">
+        <a href={action}>First records</a>
+        {props.next !== undefined && (
+          <a href={`${action}?after=${props.next}`} data-testid="sensitive-next">
+            More records →
+          </a>
+        )}
       </div>
     </AdminPage>
   );

@@ -66,6 +66,30 @@ describe.each(await backends())('sensitive labels on %s', (kind) => {
     expect(foreign.headers.location).toContain('done=not_found');
   });
 
+  it("lists on staff's labelling page every record of the patient's own of the types a label applies to, and nothing else", async () => {
+    // The types docs/admin.md names for the *Sensitive records* page.
+    const labellable = ['Condition', 'Observation', 'DocumentReference', 'DiagnosticReport', 'MedicationRequest', 'Encounter', 'Procedure', 'AllergyIntolerance', 'CarePlan', 'Goal'];
+    const expected = resources.filter((r) => labellable.includes(r.resourceType)).map((r) => `${r.resourceType}/${r.id}`);
+    expect(expected.length).toBeGreaterThan(200); // more than one page (docs/admin.md: 200 a page)
+    expect(resources.some((r) => !labellable.includes(r.resourceType) && r.resourceType !== 'Patient')).toBe(true);
+    const staff = new PageClient(h.app);
+    expect((await staff.signIn('admin', 'staffer', 'staff password 123')).statusCode).toBe(303);
+    const listed: string[] = [];
+    let url: string | undefined = `/admin/patients/${patientId}/sensitive`;
+    let pages = 0;
+    while (url) {
+      const page = await staff.get(url);
+      expect(page.statusCode).toBe(200);
+      const onPage = [...page.body.matchAll(/<code class="muted">([A-Za-z]+\/[A-Za-z0-9.-]+)<\/code>/g)].map((m) => m[1]);
+      expect(onPage.length).toBeLessThanOrEqual(200);
+      listed.push(...onPage);
+      url = /<a href="([^"]+)" data-testid="sensitive-next">/.exec(page.body)?.[1]?.replace(/&amp;/g, '&');
+      pages++;
+    }
+    expect(pages).toBe(Math.ceil(expected.length / 200));
+    expect(listed.sort()).toEqual(expected.sort());
+  });
+
   it('shows the patient every record with a "sensitive" tag in My History, but no psychotherapy note', async () => {
     const c = new PageClient(h.app);
     expect((await c.signIn('portal', 'sam', PASSWORD)).headers.location).toBe('/portal/history');
