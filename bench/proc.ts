@@ -86,3 +86,17 @@ export function processTreeCpuMillis(rootPid: number): number {
 export function parentPid(pid: number): number {
   return Number(statFields(`/proc/${pid}/stat`)[1]);
 }
+
+/** The live children of a process (e.g. a PostgreSQL postmaster's backends and workers). */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (Number(statFields(`/proc/${entry}/stat`)[1]) === pid) children.push(Number(entry));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return children;
+}

@@ -9,6 +9,12 @@
  *
  *   npm run soak -- [--minutes N] [--db sqlite|postgres] [--patients N] [--rate OPS/S]
  *                   [--connections C] [--calibrate SECONDS] [--out DIR] [--server-flags '--trace-gc …']
+ *                   [--postgres-cpus LIST]
+ *
+ * `--postgres-cpus 1` (a `taskset` CPU list) runs PostgreSQL on those CPUs and this load
+ * generator and the server on the others, as on a deployment where the database has a
+ * machine of its own: it pins the local postmaster and its processes (new backends and
+ * autovacuum workers inherit it) and puts them back on every CPU at the end. Linux only.
  *
  * The mix (one "operation" may be several requests): client-credentials token, Patient
  * read, US Core searches by patient, `$everything`, transaction writes by staff (two
@@ -27,14 +33,14 @@ import pg from 'pg';
 import { parseArgs } from '../src/cli/args.js';
 import { loadConfig } from '../src/config/config.js';
 import { createServices } from '../src/services.js';
-import { cpuPressure60, machineCpuTicks, mainThreadCpuMillis, parentPid, processTreeCpuMillis, cpuMillis as procCpu, rssParts as procRssParts } from './proc.js';
+import { childPids, cpuPressure60, machineCpuTicks, mainThreadCpuMillis, parentPid, processTreeCpuMillis, cpuMillis as procCpu, rssParts as procRssParts } from './proc.js';
 import { benchPort, createBenchDatabase, startServer } from './server.js';
 import { type BenchData, loadBenchData } from './setup.js';
 import { SYNC_TYPES } from './sync-types.js';
 import { transactionOf, vitalSigns } from './write-bundle.js';
 
 const run = promisify(execFile);
-const { flags } = parseArgs(process.argv.slice(2), ['minutes', 'db', 'patients', 'rate', 'connections', 'calibrate', 'out', 'apps', 'portal-users', 'server-flags']);
+const { flags } = parseArgs(process.argv.slice(2), ['minutes', 'db', 'patients', 'rate', 'connections', 'calibrate', 'out', 'apps', 'portal-users', 'server-flags', 'postgres-cpus']);
 const minutes = Number(flags.get('minutes') ?? 10);
 const db = (flags.get('db') as string | undefined) ?? 'sqlite';
 if (db !== 'sqlite' && db !== 'postgres') throw new Error('--db is sqlite or postgres');
@@ -47,6 +53,11 @@ const portalUserCount = Number(flags.get('portal-users') ?? 30);
 const outDir = (flags.get('out') as string | undefined) ?? 'bench/results';
 /** Extra node flags for the server, space-separated (diagnostics: `--trace-gc`, `--cpu-prof`); its stdout goes to the server log. */
 const serverFlags = ((flags.get('server-flags') as string | undefined) ?? '').split(/\s+/).filter(Boolean);
+/** CPUs of PostgreSQL's own (a taskset list), the rest left to the server and this generator; undefined: all share every CPU. */
+const postgresCpus = flags.get('postgres-cpus') as string | undefined;
+if (postgresCpus !== undefined && db !== 'postgres') throw new Error('--postgres-cpus needs --db postgres');
+/** The machine's CPUs, read before any pinning (availableParallelism follows this process's affinity). */
+const CORES = availableParallelism();
 /** Share of the peak driven during the soak (issue 13: "about 70 % of peak"). */
 const LOAD_SHARE = 0.7;
 const PORTAL_PASSWORD = 'soak portal password 1';
@@ -569,7 +580,7 @@ async function soak(w: World, rate: number, serverPid: number, watch: ReturnType
       ended.clientCpuPct = (100 * (now.client.user + now.client.system - second0.client.user - second0.client.system)) / 1000 / ms;
       ended.dbCpuPct = now.db === undefined || second0.db === undefined ? undefined : (100 * (now.db - second0.db)) / ms;
       ended.idlePct = machineShares(second0.machine, now.machine).idle;
-      const busyPct = (100 - ended.idlePct) * availableParallelism();
+      const busyPct = (100 - ended.idlePct) * CORES;
       ended.otherCpuPct = Math.max(0, busyPct - ended.serverCpuPct - ended.clientCpuPct - (ended.dbCpuPct ?? 0));
     }
     second0 = now;
@@ -833,6 +844,49 @@ async function preparePortalUsers(databaseUrl: string, patientIds: string[]): Pr
   }
 }
 
+/** A taskset CPU list ("1", "0,2", "2-3") as CPU numbers, each one this machine has. */
+function cpuList(list: string): number[] {
+  const cpus = new Set<number>();
+  for (const part of list.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new Error(`--postgres-cpus: "${list}" is not a CPU list (e.g. 1, 0,2 or 2-3)`);
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) {
+      if (c >= CORES) throw new Error(`--postgres-cpus: this machine has CPUs 0-${CORES - 1}`);
+      cpus.add(c);
+    }
+  }
+  return [...cpus].sort((a, b) => a - b);
+}
+
+/**
+ * PostgreSQL on `list` alone, this process (and so the server it starts) on the other CPUs:
+ * the local postmaster and its processes are pinned with taskset, and new backends and
+ * autovacuum workers inherit it. Returns what puts everything back on every CPU.
+ */
+async function pinPostgres(url: string, list: string): Promise<{ others: string; restore(): Promise<void> }> {
+  const own = cpuList(list);
+  const others = [...Array(CORES).keys()].filter((c) => !own.includes(c)).join(',');
+  if (!others) throw new Error(`--postgres-cpus ${list} leaves no CPU for the server and the load generator`);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+  await client.end();
+  const postmaster = parentPid(backend);
+  const pin = async (cpus: string) => {
+    for (const pid of [postmaster, ...childPids(postmaster)]) await run('taskset', ['-a', '-c', '-p', cpus, String(pid)]).catch(() => undefined);
+  };
+  await pin(own.join(','));
+  await run('taskset', ['-a', '-c', '-p', others, String(process.pid)]);
+  const all = `0-${CORES - 1}`;
+  return {
+    others,
+    async restore() {
+      await pin(all);
+      await run('taskset', ['-a', '-c', '-p', all, String(process.pid)]);
+    },
+  };
+}
+
 /** Set when the server ends before the run does. */
 let serverExit: string | undefined;
 /** The database's cumulative counters when the soak began (minute deltas are taken from here). */
@@ -845,11 +899,19 @@ async function main() {
   const database = await createBenchDatabase(db as 'sqlite' | 'postgres', `chartkey_soak_${process.pid}`);
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
   const stop = () => server?.proc.kill('SIGTERM');
+  let pinned: Awaited<ReturnType<typeof pinPostgres>> | undefined;
   process.on('SIGINT', () => {
     stop();
-    void database.drop().finally(() => process.exit(130));
+    void Promise.resolve(pinned?.restore())
+      .catch(() => undefined)
+      .then(() => database.drop())
+      .finally(() => process.exit(130));
   });
   try {
+    if (postgresCpus !== undefined) {
+      pinned = await pinPostgres(database.url, postgresCpus);
+      log(`PostgreSQL on CPU ${postgresCpus}, the server and this load generator on CPU ${pinned.others}\n`);
+    }
     log(`soak on ${db}: loading ${patients} generated patients …\n`);
     const data: BenchData = await loadBenchData(database.url, { patients, log, syncPatients: appCount });
     const portalUsers = await preparePortalUsers(database.url, data.syncApps.slice(0, portalUserCount).map((a) => a.patientId));
@@ -900,7 +962,7 @@ async function main() {
     const table = [
       `\nsoak on ${db}, commit ${commit}, ${new Date().toISOString()}: ${patients} patients, ${w.apps.length} apps, ${portalUsers.length} portal users; ` +
         `${rate.toFixed(1)} operations/s${peak ? ` = ${Math.round(LOAD_SHARE * 100)} % of the measured peak ${peak.toFixed(1)} (server CPU ${calibrationCpu?.toFixed(0)} %, main thread ${calibrationMainCpu?.toFixed(0)} %, ${calibrationSteal.toFixed(1)} % stolen during the burst)` : ' (--rate)'}`,
-      `database: ${dbSettings}`,
+      `database: ${dbSettings}${pinned ? `; on CPU ${postgresCpus} of its own (the server and the load generator on CPU ${pinned.others})` : ''}`,
       MINUTE_HEADER,
       ...minutesData.map((m, i) => line(i + 1, m)),
       '',
@@ -936,12 +998,13 @@ async function main() {
     process.stdout.write(table.join('\n') + '\n');
     const file = join(outDir, `soak-${db}-${stamp}.json`);
     const perMinute = minutesData.map((m, i) => ({ minute: i + 1, requests: m.requests, errors: m.errors, shed: m.shed, p50: pct(m.latencies, 50), p99: pct(m.latencies, 99), stepP99: Object.fromEntries([...m.steps].map(([k, xs]) => [k, pct(xs, 99)])), db: m.db, mainCpuMs: m.mainCpuMs, rssMiB: mean(m.rss), heapMiB: m.heapMiB, externalMiB: m.externalMiB, anonMiB: mean(m.anon), fileMiB: mean(m.file), memory: m.mem, cpuMs: m.cpuMs, load1: m.load1, idlePct: m.idlePct, stealPct: m.stealPct, cpuPressure: m.cpuPressure, clientCpuMs: m.clientCpuMs, serverLoopMaxMs: m.serverLoopMaxMs, clientLoopMaxMs: m.clientLoopMaxMs }));
-    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, calibrationMainCpu, calibrationSteal, rate, dbSettings, dbAtStart, minutes: perMinute, memorySamples: samples, seconds: secondsData, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
+    writeFileSync(file, JSON.stringify({ db, commit, date: new Date().toISOString(), patients, apps: w.apps.length, mix: MIX, connections, peak, calibrationCpu, calibrationMainCpu, calibrationSteal, rate, dbSettings, postgresCpus, dbAtStart, minutes: perMinute, memorySamples: samples, seconds: secondsData, serverExit, errorKinds: Object.fromEntries(errorKinds), steps: Object.fromEntries([...stepLatencies].map(([k, xs]) => [k, { requests: xs.length, p50: pct(xs, 50), p99: pct(xs, 99) }])), verdict: v }, null, 2));
     log(`results written to ${file}\n`);
   } finally {
     server?.proc.removeAllListeners('exit');
     stop();
     await new Promise((r) => setTimeout(r, 1000));
+    await pinned?.restore().catch((e: Error) => log(`could not put PostgreSQL back on every CPU: ${e.message}\n`));
     await database.drop();
   }
 }
