@@ -869,9 +869,13 @@ async function pinPostgres(url: string, list: string): Promise<{ others: string;
   if (!others) throw new Error(`--postgres-cpus ${list} leaves no CPU for the server and the load generator`);
   const client = new pg.Client({ connectionString: url });
   await client.connect();
-  const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-  await client.end();
-  const postmaster = parentPid(backend);
+  let postmaster: number;
+  try {
+    // Read while the backend lives: it ends with the connection.
+    postmaster = parentPid((await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+  } finally {
+    await client.end();
+  }
   const pin = async (cpus: string) => {
     for (const pid of [postmaster, ...childPids(postmaster)]) await run('taskset', ['-a', '-c', '-p', cpus, String(pid)]).catch(() => undefined);
   };
