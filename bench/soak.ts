@@ -877,7 +877,9 @@ async function pinPostgres(url: string, list: string): Promise<{ others: string;
     await client.end();
   }
   const pin = async (cpus: string) => {
-    for (const pid of [postmaster, ...childPids(postmaster)]) await run('taskset', ['-a', '-c', '-p', cpus, String(pid)]).catch(() => undefined);
+    // The postmaster must take it (taskset missing, or no right to: stop); a child may have ended meanwhile.
+    await run('taskset', ['-a', '-c', '-p', cpus, String(postmaster)]);
+    for (const pid of childPids(postmaster)) await run('taskset', ['-a', '-c', '-p', cpus, String(pid)]).catch(() => undefined);
   };
   await pin(own.join(','));
   await run('taskset', ['-a', '-c', '-p', others, String(process.pid)]);
