@@ -88,6 +88,12 @@ describe.each(await backends())('sensitive labels on %s', (kind) => {
     }
     expect(pages).toBe(Math.ceil(expected.length / 200));
     expect(listed.sort()).toEqual(expected.sort());
+    // A form on a later page answers back to that page (a refused label changes nothing).
+    const second = await staff.get(`/admin/patients/${patientId}/sensitive`);
+    const after = /\?after=(\d+)" data-testid="sensitive-next"/.exec(second.body)![1];
+    await staff.get(`/admin/patients/${patientId}/sensitive?after=${after}`);
+    const res = await staff.post(`/admin/patients/${patientId}/sensitive`, { type: 'Observation', id: 'none', label: 'not-a-label', after: String(after) });
+    expect(res.headers.location).toBe(`/admin/patients/${patientId}/sensitive?done=bad_label&after=${after}`);
   });
 
   it('shows the patient every record with a "sensitive" tag in My History, but no psychotherapy note', async () => {
