@@ -67,18 +67,9 @@ export function cpuPressure60(): number {
  * autovacuum worker that has ended) and its live children's own.
  */
 export function processTreeCpuMillis(rootPid: number): number {
-  const fieldsOf = (pid: number | string) => statFields(`/proc/${pid}/stat`);
-  const root = fieldsOf(rootPid);
+  const root = statFields(`/proc/${rootPid}/stat`);
   let ticks = Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14]);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const f = fieldsOf(entry);
-      if (Number(f[1]) === rootPid) ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // The process ended between the listing and the read.
-    }
-  }
+  for (const child of liveChildren(rootPid)) ticks += Number(child.fields[11]) + Number(child.fields[12]);
   return ticks * 10;
 }
 
@@ -89,14 +80,19 @@ export function parentPid(pid: number): number {
 
 /** The live children of a process (e.g. a PostgreSQL postmaster's backends and workers). */
 export function childPids(pid: number): number[] {
-  const children: number[] = [];
+  return [...liveChildren(pid)].map((child) => child.pid);
+}
+
+/** Each live child of a process with its /proc stat fields, read once. */
+function* liveChildren(parent: number): Generator<{ pid: number; fields: string[] }> {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
+    let fields: string[];
     try {
-      if (Number(statFields(`/proc/${entry}/stat`)[1]) === pid) children.push(Number(entry));
+      fields = statFields(`/proc/${entry}/stat`);
     } catch {
-      // The process ended between the listing and the read.
+      continue; // The process ended between the listing and the read.
     }
+    if (Number(fields[1]) === parent) yield { pid: Number(entry), fields };
   }
-  return children;
 }
